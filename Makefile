@@ -30,9 +30,10 @@ $(THREEDMOL): assets/web/package.json
 	cd assets/web && npm install --no-audit --no-fund --loglevel=error
 	cp assets/web/node_modules/3dmol/build/3Dmol-min.js $(THREEDMOL)
 
+# Server flags live in app/serve.py (shared with the browser test); static serving and the theme in
+# app/.streamlit/config.toml.
 run: setup
-	$(VENV)/bin/streamlit run app/Home.py --server.port $(PORT) \
-		--server.headless true --server.fileWatcherType none
+	$(PY) app/serve.py --port $(PORT)
 
 test: setup
 	$(PY) -m pytest -q

@@ -1,0 +1,198 @@
+"""Shared widgets for every page: thin wiring from Streamlit to nnpes_core.
+
+A page reads like this::
+
+    import ui
+    ui.page_setup("Born-Oppenheimer surfaces", "⚛️")
+    ui.render_lesson("01_born_oppenheimer", "intro")
+    ui.plot(figure)                                   # any plotly figure, course style applied
+    ui.molecule_viewer(atoms, forces=forces)          # 3-D viewer, drag to rotate
+    ui.practice_section("01_born_oppenheimer", {"h2_bond_length": r_eq})
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+import plotly.graph_objects as go
+import streamlit as st
+from ase import Atoms
+
+from nnpes_core import course, practice
+from nnpes_core.viz.molecule import molecule_html, viewer_height
+from nnpes_core.viz.style import axes_without_units, style_figure
+
+logger = logging.getLogger("nnpes.app")
+
+LECTURE_KEY = "lecture_mode"
+PRACTICE_KEY = "practice_progress"  # {slug: {problem_id: {"attempts": int, "solved": bool}}}
+
+# Projector mode: larger body text so the back row can read it.
+_LECTURE_CSS = """<style>
+[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.3rem; }
+[data-testid="stMainBlockContainer"] .katex { font-size: 1.25em; }
+</style>"""
+
+
+def page_setup(title: str, icon: str = "⚛️") -> None:
+    """First call on every page: page config, the title, and the sidebar (lecture mode, device)."""
+    st.set_page_config(page_title=f"{title} · NN-PES Lab", page_icon=icon, layout="wide")
+    with st.sidebar:
+        st.toggle(
+            "Lecture mode",
+            key=LECTURE_KEY,
+            persist_state="session",  # the switch keeps its position across pages
+            bind="query-params",  # ...and in the URL (?lecture_mode=true), so a lecturer can bookmark it
+            help="Short text, large figures and fonts, presets that finish in seconds.",
+        )
+        device_indicator()
+    if lecture_mode():
+        st.html(_LECTURE_CSS)
+    st.title(f"{icon} {title}")
+
+
+def lecture_mode() -> bool:
+    """True when the lecturer has switched lecture mode on (short text, large figures, fast presets)."""
+    return bool(st.session_state.get(LECTURE_KEY, False))
+
+
+@st.cache_resource(show_spinner=False)
+def device_info() -> dict:
+    """Where torch computes: {"cuda": bool, "name": str, "threads": int} (once per server process)."""
+    import torch
+
+    cuda = torch.cuda.is_available()
+    name = torch.cuda.get_device_name(0) if cuda else "CPU"
+    return {"cuda": cuda, "name": name, "threads": torch.get_num_threads()}
+
+
+def device_indicator() -> None:
+    """One line saying whether models train on a GPU or on the CPU (and how many CPU threads)."""
+    info = device_info()
+    if info["cuda"]:
+        st.caption(f"🟢 GPU in use: **{info['name']}**")
+    else:
+        threads = info["threads"]
+        st.caption(f"⚪ No GPU: computing on the CPU · {threads} thread{'s' if threads != 1 else ''}")
+
+
+def show_error(error: BaseException | str, context: str | None = None) -> None:
+    """A clear one-line error in the page (never a traceback); the traceback goes to the server log."""
+    if isinstance(error, BaseException):
+        logger.warning("shown to the user: %s", error, exc_info=error)
+        message = str(error) or type(error).__name__
+        if not isinstance(error, (ValueError, KeyError, FileNotFoundError, course.CourseFileError)):
+            message = f"{type(error).__name__}: {message}"
+    else:
+        message = str(error)
+    st.error(f"{context}: {message}" if context else message, icon="⚠️")
+
+
+def render_lesson(slug: str, section: str | None = None, heading: bool = True) -> None:
+    """Render lesson text lessons/<slug>.md (one section, or all); short version in lecture mode."""
+    try:
+        text = course.lesson_markdown(slug, section, lecture=lecture_mode(), heading=heading)
+    except course.CourseFileError as error:
+        show_error(error, "Lesson text")
+        return
+    st.markdown(text)
+
+
+def plot(fig: go.Figure, height: int | None = None, key: str | None = None) -> None:
+    """Show a plotly figure in the course style, full width; taller in lecture mode."""
+    style_figure(fig, lecture=lecture_mode(), height=height)
+    if missing := axes_without_units(fig):
+        logger.warning("axis titles without a unit (use nnpes_core.viz.axis_title): %s", missing)
+    st.plotly_chart(fig, theme=None, width="stretch", key=key,
+                    config={"displaylogo": False, "toImageButtonOptions": {"format": "svg"}})
+
+
+def molecule_viewer(atoms: Atoms, *, height: int | None = None, caption: str | None = None, **options) -> None:
+    """An interactive 3-D view of ``atoms``; options as nnpes_core.viz.molecule.molecule_html
+    (forces, forces_2, force_scale, atom_values, cutoff_sphere, labels, frames, ...)."""
+    height = height or (560 if lecture_mode() else 380)
+    try:
+        html = molecule_html(atoms, height=height, **options)
+    except ValueError as error:
+        show_error(error, "Molecule viewer")
+        return
+    st.iframe(html, height=viewer_height(height, options.get("atom_values")),
+              alt=caption or "3-D molecule viewer")
+    if caption:
+        st.caption(caption)
+
+
+# --- practice problems ----------------------------------------------------------------------------
+
+def practice_progress(slug: str) -> tuple[int, int]:
+    """(solved, attempted) problems of lesson ``slug`` in this session."""
+    progress = st.session_state.get(PRACTICE_KEY, {}).get(slug, {})
+    return sum(p["solved"] for p in progress.values()), sum(p["attempts"] > 0 for p in progress.values())
+
+
+def _expected(problem: practice.Problem, computed_values: Mapping | None) -> float | None:
+    if problem.kind != "computed" or not computed_values:
+        return None
+    value = computed_values.get(problem.key)
+    return value() if callable(value) else value
+
+
+def _practice_problem(slug: str, number: int, problem: practice.Problem, expected: float | None) -> None:
+    key = f"practice::{slug}::{problem.id}"
+    progress = st.session_state.setdefault(PRACTICE_KEY, {}).setdefault(slug, {})
+    record = progress.setdefault(problem.id, {"attempts": 0, "solved": False, "result": None})
+    with st.container(border=True):
+        with st.form(key=f"{key}::form", border=False):
+            st.markdown(f"**Problem {number}.** {problem.prompt}")
+            if problem.kind == "choice":
+                letters = [chr(ord("A") + i) for i in range(len(problem.options))]
+                labels = dict(zip(letters, problem.options))
+                answer = st.radio("Your answer", letters, index=None, key=f"{key}::answer",
+                                  format_func=lambda letter: f"{letter}. {labels[letter]}")
+            else:
+                unit = f" in {problem.unit}" if problem.unit else ""
+                if problem.kind == "computed":
+                    unit += " (compute it above)"
+                answer = st.text_input(f"Your answer{unit}", key=f"{key}::answer",
+                                       placeholder=f"e.g. 1.23 {problem.unit}".strip(),
+                                       max_chars=practice.MAX_ANSWER_LENGTH)
+            checked = st.form_submit_button("Check")
+        if checked:
+            result = practice.grade(problem, answer or "", expected=expected)
+            record["result"] = result
+            if result.valid:
+                record["attempts"] += 1
+                record["solved"] = record["solved"] or result.correct
+        result = record["result"]
+        if result is not None:
+            (st.success if result.correct else st.warning if result.valid else st.info)(result.message)
+        with st.expander("Hint"):
+            st.markdown(problem.hint)
+        if record["attempts"] > 0:  # the worked solution only after a real attempt
+            with st.expander("Worked solution", expanded=not record["solved"] and record["attempts"] >= 2):
+                st.markdown(problem.solution)
+                st.caption(f"Accepted answer: {practice.format_answer(problem, expected)}")
+
+
+def practice_section(slug: str, computed_values: Mapping[str, float | Callable[[], float] | None] | None = None,
+                     *, problems: list[practice.Problem] | None = None) -> None:
+    """The lesson's practice problems with Check buttons, hints, worked solutions and the session score.
+
+    ``computed_values`` maps a computed problem's ``key`` to the value the page computed (or a
+    function returning it); a missing value asks the student to compute it first.
+    """
+    st.header("Practice problems")
+    try:
+        problems = practice.problems_for(slug) if problems is None else problems
+    except practice.ProblemFileError as error:
+        show_error(error, "Practice problems")
+        return
+    if not problems:
+        st.info("No practice problems for this lesson yet.")
+        return
+    for number, problem in enumerate(problems, start=1):
+        _practice_problem(slug, number, problem, _expected(problem, computed_values))
+    solved, attempted = practice_progress(slug)
+    st.metric("Your score this session", f"{solved} / {len(problems)} solved",
+              help=f"{attempted} of {len(problems)} problems attempted")
+

@@ -1,0 +1,89 @@
+"""Shared fixtures: a running app server and a headless Debian Chromium (for @pytest.mark.browser)."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = os.environ.get("NNPES_CHROMIUM", "/usr/bin/chromium")
+# Headless, no GPU, and none of Chromium's own background traffic (updates, sync, field trials).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-domain-reliability", "--disable-breakpad",
+    "--metrics-recording-only", "--no-pings", "--disable-features=OptimizationHints,Translate,MediaRouter",
+    "--use-angle=swiftshader", "--enable-unsafe-swiftshader",  # WebGL (3Dmol.js) in software
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """Start ``streamlit run app/Home.py`` (flags from app/serve.py) and yield its base URL."""
+    sys.path.insert(0, str(ROOT / "app"))
+    import serve
+
+    port = _free_port()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log_path = ARTIFACTS / "server.log"
+    env = dict(os.environ, OMP_NUM_THREADS="2")
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(serve.command(port, address="127.0.0.1"), cwd=ROOT, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"the app server exited with code {process.returncode}; see {log_path}")
+            try:
+                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the app server did not become healthy in 120 s; see {log_path}")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Debian Chromium driven by Playwright (never ``playwright install``).
+
+    Skips when /usr/bin/chromium is missing, unless NNPES_REQUIRE_BROWSER=1 (CI), where it fails.
+    """
+    if not shutil.which(CHROMIUM):
+        message = f"no Chromium at {CHROMIUM} (apt-get install chromium) for the real-browser test"
+        if os.environ.get("NNPES_REQUIRE_BROWSER") == "1":
+            pytest.fail(message + "; NNPES_REQUIRE_BROWSER=1 requires it")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
