@@ -7,6 +7,8 @@ the cutoff, where every model's cutoff function is exactly zero, so reusing the 
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import torch
 from ase import Atoms
@@ -29,6 +31,9 @@ class NNPESCalculator(Calculator):
                  dtype: torch.dtype | None = None, skin: float = 0.5, **kwargs):
         super().__init__(**kwargs)
         self.device = torch.device(device)
+        parameter = next(model.parameters())
+        if parameter.device != self.device or (dtype is not None and parameter.dtype != dtype):
+            model = copy.deepcopy(model)  # convert a copy: the caller's model stays as it was
         self.model = model.to(self.device) if dtype is None else model.to(self.device, dtype)
         self.model.eval()
         self.dtype = next(self.model.parameters()).dtype

@@ -78,12 +78,15 @@ def _read(path: str, **checks):
 
 def command_data(args) -> None:
     from nnpes_core.data import md_sampling, molecule, normal_mode_sampling, optimize, write_dataset
-    from nnpes_core.potentials import reference_calculator
+    from nnpes_core.potentials import WATER_LIKE_MORSE, reference_calculator
 
     if args.n < 1 or args.temperature <= 0:
         raise CommandError("--n must be at least 1 and --temperature positive")
     analytic = args.method.lower() in ("morse", "emt", "lj", "lennard-jones")
-    calculator = reference_calculator(args.method, **({} if analytic else {"basis": args.basis}))
+    options = {} if analytic else {"basis": args.basis}
+    if args.method.lower() == "morse":
+        options = {"pair_parameters": WATER_LIKE_MORSE}  # O-H, H-H, O-O bonds of a water-like molecule
+    calculator = reference_calculator(args.method, **options)
     atoms = molecule(args.molecule)
     print(f"optimising {args.molecule} with {args.method}" + ("" if analytic else f"/{args.basis}"), flush=True)
     start = optimize(atoms, calculator)

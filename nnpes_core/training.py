@@ -152,6 +152,9 @@ def _as_batch(data, cutoff_radius: float, dtype, device) -> AtomicBatch:
     batch = AtomicBatch.from_atoms(frames, cutoff_radius, dtype=dtype, device=device)
     if batch.energy is None or batch.forces is None:
         raise ValueError("training data must carry energies and forces for every structure")
+    for name, values in (("positions", batch.positions), ("energies", batch.energy), ("forces", batch.forces)):
+        if not bool(torch.isfinite(values).all()):
+            raise ValueError(f"the training data contain NaN or infinite {name}")
     return batch
 
 

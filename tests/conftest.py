@@ -87,3 +87,76 @@ def chromium():
             yield browser
         finally:
             browser.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Model suite (nnpes_core models, training, analysis): shared data, one small trained model per kind,
+# and the parametrised ``*_model`` fixtures of tests/model_suite.py. Session-scoped: built once.
+# ---------------------------------------------------------------------------------------------------
+import model_suite  # noqa: E402  (tests/ is on sys.path for conftest and test modules)
+
+
+@pytest.fixture(scope="session")
+def morse_water_frames():
+    """60 water structures, normal-mode sampled at 1000 K around the Morse minimum, Morse-labelled."""
+    from nnpes_core.data import molecule, normal_mode_sampling
+    from nnpes_core.potentials import WATER_LIKE_MORSE, MorsePairPotential
+
+    calculator = MorsePairPotential(pair_parameters=WATER_LIKE_MORSE)
+    return normal_mode_sampling(molecule("H2O"), calculator, 60, 1000.0, seed=0, optimize_first=True)
+
+
+@pytest.fixture(scope="session")
+def trained_models(morse_water_frames):
+    """kind -> a float64 model trained for about a second on the first 48 water structures."""
+    train_frames, val_frames = morse_water_frames[:48], morse_water_frames[48:]
+    return {kind: model_suite.trained_model(kind, train_frames, val_frames) for kind in model_suite.ALL_KINDS}
+
+
+@pytest.fixture(scope="session")
+def untrained_models():
+    """kind -> a float64 model with random weights for ethanol's elements (C, H, O)."""
+    numbers = model_suite.distorted_ethanol().numbers
+    return {kind: model_suite.untrained_model(kind, numbers) for kind in model_suite.ALL_KINDS}
+
+
+def _model_case(request) -> "model_suite.ModelCase":
+    kind, state, dtype = request.param
+    if state == "trained":
+        model = request.getfixturevalue("trained_models")[kind]
+        atoms = request.getfixturevalue("morse_water_frames")[-1].copy()
+    else:
+        model = request.getfixturevalue("untrained_models")[kind]
+        atoms = model_suite.distorted_ethanol()
+    atoms.calc = None
+    return model_suite.ModelCase(kind, state, dtype, model, atoms)
+
+
+@pytest.fixture(params=model_suite.case_params(model_suite.ALL_KINDS), ids=model_suite.case_id)
+def any_model(request):
+    return _model_case(request)
+
+
+@pytest.fixture(params=model_suite.case_params(model_suite.SYMMETRIC_KINDS), ids=model_suite.case_id)
+def symmetric_model(request):
+    return _model_case(request)
+
+
+@pytest.fixture(params=model_suite.case_params(model_suite.CONSERVATIVE_KINDS), ids=model_suite.case_id)
+def conservative_model(request):
+    return _model_case(request)
+
+
+@pytest.fixture(params=model_suite.case_params(model_suite.LOCAL_KINDS), ids=model_suite.case_id)
+def local_model(request):
+    return _model_case(request)
+
+
+@pytest.fixture(params=model_suite.case_params(["cartesian"]), ids=model_suite.case_id)
+def cartesian_model(request):
+    return _model_case(request)
+
+
+@pytest.fixture(params=model_suite.case_params(["direct"]), ids=model_suite.case_id)
+def direct_model(request):
+    return _model_case(request)

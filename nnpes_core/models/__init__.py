@@ -15,7 +15,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnpes_core.models.base import AtomisticModel, UnknownElementError, energy_and_forces
+from nnpes_core.models.base import (
+    AtomisticModel, UnknownElementError, energy_and_forces, energy_gradient_forces,
+)
 from nnpes_core.models.behler_parrinello import BehlerParrinello
 from nnpes_core.models.cartesian import CartesianMLP
 from nnpes_core.models.committee import Committee
@@ -126,6 +128,6 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu",
 __all__ = [
     "AtomisticModel", "BehlerParrinello", "CartesianMLP", "Committee", "DirectForceNet",
     "EquivariantMPNN", "MODEL_KINDS", "DESCRIPTIONS", "ModelFileError", "UnknownElementError",
-    "build_model", "energy_and_forces", "load_model", "load_checkpoint", "save_model",
+    "build_model", "energy_and_forces", "energy_gradient_forces", "load_model", "load_checkpoint", "save_model",
     "model_to_checkpoint", "model_from_checkpoint",
 ]

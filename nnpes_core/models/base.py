@@ -90,9 +90,23 @@ def energy_and_forces(
     """
     if not getattr(model, "conservative", True):
         return model(batch), model.direct_forces(batch)
-    positions = batch.positions.detach().requires_grad_(True)
+    return energy_gradient_forces(model, batch, create_graph=training)
+
+
+def energy_gradient_forces(
+    model: nn.Module, batch: AtomicBatch, create_graph: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Energies and F = -dE/dR by reverse-mode autograd: one backward pass gives all 3N components.
+
+    For every model, the direct-force one included (there these are NOT the forces it predicts).
+    Positions that already require gradients are used as they are, so that second derivatives
+    (Hessians) can be taken with respect to them.
+    """
+    positions = batch.positions
+    if not positions.requires_grad:
+        positions = positions.detach().requires_grad_(True)
     energy = model(batch.with_positions(positions))
-    (gradient,) = torch.autograd.grad(energy.sum(), positions, create_graph=training)
+    (gradient,) = torch.autograd.grad(energy.sum(), positions, create_graph=create_graph)
     return energy, -gradient
 
 

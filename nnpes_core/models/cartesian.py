@@ -61,5 +61,7 @@ class CartesianMLP(AtomisticModel):
         super().fit_to_data(batch, use_energies)
         coordinates = batch.positions.reshape(batch.n_structures, -1)
         self.input_mean.copy_(coordinates.mean(0))
-        self.input_std.copy_(coordinates.std(0).clamp(min=1e-3) if batch.n_structures > 1
+        # a coordinate that never moves in the data (x of a planar molecule) must not be amplified:
+        # floor the spread at a typical thermal displacement, 0.05 Å
+        self.input_std.copy_(coordinates.std(0).clamp(min=0.05) if batch.n_structures > 1
                              else torch.ones_like(self.input_std))

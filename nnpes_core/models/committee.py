@@ -39,7 +39,7 @@ class Committee(nn.Module):
     def predict(self, batch: AtomicBatch) -> dict[str, torch.Tensor]:
         """Mean and standard deviation over members of energies [n_structures] and forces [n_atoms, 3]."""
         energies, forces = zip(*(energy_and_forces(m, batch) for m in self.members))
-        energies, forces = torch.stack(energies), torch.stack(forces)
+        energies, forces = torch.stack(energies).detach(), torch.stack(forces).detach()
         spread = lambda x: x.std(0, unbiased=False)
         return {"energy": energies.mean(0), "energy_std": spread(energies),
                 "forces": forces.mean(0), "forces_std": spread(forces)}

@@ -133,10 +133,12 @@ class InteractionLayer(nn.Module):
                              torch.tensor([max(l_out.index(l) - 1, 0) for l in component_l(l_out)][1:]),
                              persistent=False)
 
-    def forward(self, features, centers, neighbors, harmonics, radial_basis, n_neighbors):
+    def forward(self, features, centers, neighbors, harmonics, radial_basis, envelope, n_neighbors):
         """features [n_atoms, u, D_in], harmonics [n_edges, D_sh] -> [n_atoms, u, D_out]."""
         n_edges, n_atoms = len(centers), len(features)
-        weights = self.radial(radial_basis).view(n_edges, self.channels, 1, -1)  # [e, u, 1, paths]
+        # the envelope multiplies the learned radial function itself, so every message (biases
+        # included) fades smoothly to exactly zero at the cutoff
+        weights = (self.radial(radial_basis) * envelope).view(n_edges, self.channels, 1, -1)  # [e, u, 1, paths]
         sending = self.mix_in(features)[neighbors]  # h_J on each edge, [e, u, D_in]
         # per edge: coupling . Y -> matrix from (input component, path) to output component
         couple = (harmonics @ self.coupling.flatten(1)).view(n_edges, -1, self.d_out)
@@ -192,13 +194,13 @@ class EquivariantMPNN(AtomisticModel):
         vectors = batch.edge_vectors()  # [n_edges, 3]
         distance = vectors.norm(dim=-1)
         harmonics = spherical_harmonics(vectors, self.l_max)  # [n_edges, (l_max + 1)^2]
-        envelope = polynomial_cutoff(distance, self.cutoff_radius).unsqueeze(-1)
-        radial_basis = self.radial_basis(distance) * envelope  # [n_edges, n_basis]
+        envelope = polynomial_cutoff(distance, self.cutoff_radius).unsqueeze(-1)  # [n_edges, 1]
+        radial_basis = self.radial_basis(distance)  # [n_edges, n_basis]
         one_hot = nn.functional.one_hot(self.species(batch.numbers), self.n_elements)
         features = self.embedding(one_hot.to(vectors.dtype)).unsqueeze(-1)  # [n_atoms, u, 1]
         history = []
         for layer in self.layers:
-            features = layer(features, centers, neighbors, harmonics, radial_basis,
+            features = layer(features, centers, neighbors, harmonics, radial_basis, envelope,
                              self.hyper["average_neighbors"])
             history.append(features)
         return history

@@ -1,0 +1,127 @@
+"""Training: the loss goes down, forces-only training learns the energy up to a constant, budgets,
+stops and checkpoints behave, bad data is refused, and the Cartesian MLP fits but does not generalise
+to rotated molecules."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from model_suite import MODEL_OPTIONS, quick_config
+from nnpes_core.analysis import energies
+from nnpes_core.analysis.symmetry import random_rotation
+from nnpes_core.data import labelled_copy
+from nnpes_core.data.batch import AtomicBatch
+from nnpes_core.models import load_model
+from nnpes_core.training import error_metrics, resolve_device, train_new_model
+
+
+@pytest.fixture(scope="module")
+def water(morse_water_frames):
+    """(train, validation) Morse water structures."""
+    return morse_water_frames[:48], morse_water_frames[48:]
+
+
+def train_bp(train_frames, val_frames, seconds=0.5, callback=None, **overrides):
+    return train_new_model("bp", train_frames, val_frames, quick_config(time_budget=seconds, **overrides),
+                           callback=callback, **MODEL_OPTIONS["bp"])
+
+
+def test_training_lowers_the_loss(water, trained_models):
+    result = train_bp(*water, seconds=0.5)
+    first, best = result.history[0], result.history[result.best_epoch - 1]
+    assert best.train_loss < 0.1 * first.train_loss
+    assert best.val_loss < first.val_loss
+
+
+def test_forces_only_training_learns_the_energy_up_to_a_constant(water):
+    train_frames, val_frames = water
+    result = train_bp(train_frames, val_frames, seconds=1.0, alpha=0.0)
+    reference = np.array([atoms.get_potential_energy() for atoms in train_frames])
+    offset = energies(result.model, train_frames) - reference  # [n_structures] eV
+    assert abs(offset.mean()) > 1.0  # the absolute energy was never seen: a large constant remains
+    assert offset.std() < 0.2 * reference.std()  # but the energy *differences* were learned
+    assert offset.std() < 1e-2 * abs(offset.mean())
+
+
+def test_time_budget_stops_training(water):
+    result = train_bp(*water, seconds=0.4)
+    assert result.stop_reason == "time budget"
+    assert 0.4 <= result.history[-1].elapsed < 1.5
+
+
+def test_stop_from_callback_keeps_the_best_model(water):
+    result = train_bp(*water, seconds=5.0, callback=lambda report: report.epoch < 6)
+    assert result.stop_reason == "stopped" and result.epochs_run == 6
+    val_batch = AtomicBatch.from_atoms(water[1], result.model.cutoff_radius)
+    assert error_metrics(result.model, val_batch)["loss"] == pytest.approx(result.best_val_loss, rel=1e-10)
+    for name, tensor in result.model.state_dict().items():
+        assert torch.equal(tensor, result.best_state[name]), name
+
+
+def test_checkpoint_written_during_training_loads_with_weights_only(water, tmp_path):
+    """The trainer saves the best model every ~2 s while it runs; a crash leaves a loadable file."""
+    path = tmp_path / "best.pt"
+    seen = []
+
+    def callback(report):
+        if path.exists():
+            seen.append(torch.load(path, weights_only=True))
+        return not seen  # stop as soon as a checkpoint was seen mid-training
+
+    train_new_model("bp", water[0], None, quick_config(time_budget=10.0, checkpoint_path=str(path)),
+                    callback=callback, hidden=(4,))
+    assert seen, "no checkpoint appeared during training"
+    assert seen[0]["kind"] == "bp" and "state_dict" in seen[0]
+    assert load_model(path).kind == "bp"
+
+
+@pytest.mark.parametrize("where", ["energy", "forces", "positions"])
+def test_nan_in_the_training_data_is_rejected(water, where):
+    frames = [labelled_copy(atoms) for atoms in water[0][:8]]
+    bad = frames[3]
+    energy, forces = bad.get_potential_energy(), bad.get_forces().copy()
+    if where == "energy":
+        energy = float("nan")
+    elif where == "forces":
+        forces[0, 0] = np.nan
+    else:
+        bad.positions[0, 0] = np.nan
+    frames[3] = labelled_copy(bad, energy, forces)
+    with pytest.raises(ValueError, match="(?i)nan"):
+        train_new_model("bp", frames, None, quick_config(epochs=2, time_budget=None), hidden=(4,))
+
+
+def test_float32_training_works(water):
+    result = train_bp(*water, seconds=0.5, dtype="float32")
+    assert next(result.model.parameters()).dtype == torch.float32
+    assert result.history[result.best_epoch - 1].val_loss < 0.5 * result.history[0].val_loss
+
+
+def test_cuda_request_without_a_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="CUDA"):
+        resolve_device("cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_training_runs_on_cuda(water):
+    result = train_bp(*water, seconds=1.0, device="cuda")
+    assert result.device.startswith("cuda")
+    assert result.history[result.best_epoch - 1].val_loss < result.history[0].val_loss
+
+
+def test_cartesian_model_fits_the_training_set_but_fails_on_rotated_copies(water, trained_models):
+    model, train_frames = trained_models["cartesian"], water[0]
+    rng = np.random.default_rng(7)
+    rotated = []
+    for atoms in train_frames:
+        rotation = random_rotation(rng)
+        copy = atoms.copy()
+        copy.positions = atoms.positions @ rotation.T
+        rotated.append(labelled_copy(copy, atoms.get_potential_energy(), atoms.get_forces() @ rotation.T))
+    on_training_set = error_metrics(model, AtomicBatch.from_atoms(train_frames, model.cutoff_radius))
+    on_rotated = error_metrics(model, AtomicBatch.from_atoms(rotated, model.cutoff_radius))
+    assert on_rotated["energy_mae_mev"] > 100 * on_training_set["energy_mae_mev"], (on_rotated, on_training_set)
+    assert on_rotated["force_mae_mev_per_a"] > 5 * on_training_set["force_mae_mev_per_a"]
