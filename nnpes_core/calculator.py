@@ -51,7 +51,6 @@ class NNPESCalculator(Calculator):
             self.model.check_elements(atoms.numbers)
             self._graph = AtomicBatch.from_atoms(atoms, self.model.cutoff_radius + self.skin,
                                                  dtype=self.dtype, device=self.device, with_labels=False)
-            self._graph.triplets()  # computed once per list, reused with the list
             self._graph_positions, self._graph_key = positions.copy(), key
             return self._graph
         return self._graph.with_positions(torch.as_tensor(positions, dtype=self.dtype, device=self.device))

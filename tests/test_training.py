@@ -12,8 +12,8 @@ from nnpes_core.analysis import energies
 from nnpes_core.analysis.symmetry import random_rotation
 from nnpes_core.data import labelled_copy
 from nnpes_core.data.batch import AtomicBatch
-from nnpes_core.models import load_model
-from nnpes_core.training import error_metrics, resolve_device, train_new_model
+from nnpes_core.models import build_model, load_model
+from nnpes_core.training import error_metrics, resolve_device, train, train_new_model
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,28 @@ def test_stop_from_callback_keeps_the_best_model(water):
     assert error_metrics(result.model, val_batch)["loss"] == pytest.approx(result.best_val_loss, rel=1e-10)
     for name, tensor in result.model.state_dict().items():
         assert torch.equal(tensor, result.best_state[name]), name
+
+
+def test_an_exception_during_training_leaves_the_best_model_in_place_and_on_disk(water, tmp_path):
+    """A crash (or Streamlit's rerun, raised inside the callback) must not lose what was learned."""
+    path, history = tmp_path / "crashed.pt", []
+
+    class Crash(RuntimeError):
+        pass
+
+    def callback(report):
+        history.append(report)
+        if report.epoch == 8:
+            raise Crash("the power went out")
+
+    model = build_model("bp", [1, 8], **MODEL_OPTIONS["bp"])
+    with pytest.raises(Crash):
+        train(model, water[0], water[1], quick_config(time_budget=10.0, checkpoint_path=str(path)), callback)
+    best = min(report.val_loss for report in history)
+    for survivor in (model, load_model(path)):  # the model object and the file on disk
+        val_batch = AtomicBatch.from_atoms(water[1], survivor.cutoff_radius,
+                                           dtype=next(survivor.parameters()).dtype)
+        assert error_metrics(survivor, val_batch)["loss"] == pytest.approx(best, rel=1e-6)
 
 
 def test_checkpoint_written_during_training_loads_with_weights_only(water, tmp_path):

@@ -32,7 +32,9 @@ class AtomicBatch:
     edge_offsets: torch.Tensor  # [n_structures + 1] first edge of each structure
     energy: torch.Tensor | None = None  # [n_structures] eV, reference labels when known
     forces: torch.Tensor | None = None  # [n_atoms, 3] eV/Å, reference labels when known
-    _triplets: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, repr=False)
+    # index arrays derived from the neighbour list (triplets, per-model slots): they depend on the list
+    # only, so copies made by with_positions share them (MD reuses one list for many steps)
+    _derived: dict = field(default_factory=dict, repr=False)
 
     @property
     def n_atoms(self) -> int:
@@ -52,11 +54,15 @@ class AtomicBatch:
             vectors = vectors + torch.einsum("ea,eab->eb", self.edge_shift, cell_of_edge)
         return vectors
 
-    def triplets(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Edge pairs (IJ, IK) with a common center, for angular terms (computed once, cached)."""
-        if self._triplets is None:
-            self._triplets = angle_triplets(self.edge_index[0], self.n_atoms)
-        return self._triplets
+    def triplets(self) -> torch.Tensor:
+        """Edge pairs (IJ, IK) with a common center, [2, n_triplets], for angular terms (cached)."""
+        return self.derived("triplets", lambda: torch.stack(angle_triplets(self.edge_index[0], self.n_atoms)))
+
+    def derived(self, key, compute):
+        """``compute()`` once per neighbour list: index arrays that depend on the list, not on positions."""
+        if key not in self._derived:
+            self._derived[key] = compute()
+        return self._derived[key]
 
     def with_positions(self, positions: torch.Tensor) -> "AtomicBatch":
         """The same structures (same neighbour list) at new positions."""
@@ -68,7 +74,6 @@ class AtomicBatch:
                 return None
             return tensor.to(device=device, dtype=dtype if floating else None)
 
-        triplets = None if self._triplets is None else tuple(t.to(device) for t in self._triplets)
         return replace(
             self,
             positions=move(self.positions, True),
@@ -82,7 +87,7 @@ class AtomicBatch:
             edge_offsets=move(self.edge_offsets, False),
             energy=move(self.energy, True),
             forces=move(self.forces, True),
-            _triplets=triplets,
+            _derived={},
         )
 
     def select(self, indices: torch.Tensor | Sequence[int]) -> "AtomicBatch":

@@ -91,6 +91,7 @@ def save_model(model: nn.Module, path: str | os.PathLike, metadata: dict[str, An
     os.close(handle)
     try:
         torch.save(model_to_checkpoint(model, metadata), temporary)
+        os.chmod(temporary, 0o644)  # mkstemp makes the file private; a model file is for sharing
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):

@@ -68,7 +68,7 @@ class BehlerParrinello(AtomisticModel):
         self.register_buffer("radial_centers", centers)
         self.register_buffer("angular_etas", torch.tensor(list(angular_etas)))
         self.register_buffer("zetas", torch.tensor(list(zetas)))
-        n_pairs = self.n_elements * (self.n_elements + 1) // 2
+        self.n_pairs = n_pairs = self.n_elements * (self.n_elements + 1) // 2
         self.n_radial_features = self.n_elements * n_radial
         self.n_angular_features = n_pairs * 2 * len(angular_etas) * len(zetas)
         n_features = self.n_radial_features + self.n_angular_features
@@ -88,29 +88,34 @@ class BehlerParrinello(AtomisticModel):
 
     def symmetry_functions(self, batch: AtomicBatch) -> torch.Tensor:
         """The fingerprint of every atom, [n_atoms, n_features] (before standardisation)."""
-        species = self.species(batch.numbers)
-        centers, neighbors = batch.edge_index
         vectors = batch.edge_vectors()  # [n_edges, 3]
         distance = vectors.norm(dim=-1)
         n_atoms = batch.n_atoms
 
         cutoff = cosine_cutoff(distance, self.cutoff_radius)  # f_c of every pair, computed once
         radial = radial_symmetry_functions(distance, cutoff, self.radial_centers, self.radial_eta)
-        slot = centers * self.n_elements + species[neighbors]  # (atom, neighbour element)
-        g2 = scatter_sum(radial, slot, n_atoms * self.n_elements).view(n_atoms, -1)
+        radial_slot, triplets, angular_slot = batch.derived(("bp-slots", id(self)), lambda: self._slots(batch))
+        g2 = scatter_sum(radial, radial_slot, n_atoms * self.n_elements).view(n_atoms, -1)
 
-        edge_a, edge_b = batch.triplets()
-        r_ij, r_ik = distance[edge_a], distance[edge_b]
-        cos_theta = (vectors[edge_a] * vectors[edge_b]).sum(-1) / (r_ij * r_ik)
-        r_jk = (vectors[edge_b] - vectors[edge_a]).norm(dim=-1)
-        cutoffs = cutoff[edge_a] * cutoff[edge_b] * cosine_cutoff(r_jk, self.cutoff_radius)
+        pair_vectors, pair_distances = vectors[triplets], distance[triplets]  # [2, n_triplets, ...]
+        r_ij, r_ik = pair_distances
+        cos_theta = (pair_vectors[0] * pair_vectors[1]).sum(-1) / (r_ij * r_ik)
+        r_jk = (pair_vectors[1] - pair_vectors[0]).norm(dim=-1)
+        cutoffs = cutoff[triplets].prod(0) * cosine_cutoff(r_jk, self.cutoff_radius)
         angular = angular_symmetry_functions(r_ij, r_ik, r_jk, cos_theta, cutoffs,
                                              self.angular_etas, self.zetas)
-        n_pairs = self.n_elements * (self.n_elements + 1) // 2
-        pair = self.pair_table[species[neighbors[edge_a]], species[neighbors[edge_b]]]
-        slot = centers[edge_a] * n_pairs + pair
-        g4 = scatter_sum(angular, slot, n_atoms * n_pairs).view(n_atoms, -1)
+        g4 = scatter_sum(angular, angular_slot, n_atoms * self.n_pairs).view(n_atoms, -1)
         return torch.cat([g2, g4], dim=1)
+
+    def _slots(self, batch: AtomicBatch):
+        """Where each pair and triplet term is summed: (atom, neighbour element) for G2 and
+        (atom, element pair) for G4. They depend only on the neighbour list, so they are cached."""
+        species = self.species(batch.numbers)
+        centers, neighbors = batch.edge_index
+        triplets = batch.triplets()
+        radial_slot = centers * self.n_elements + species[neighbors]
+        pair = self.pair_table[species[neighbors[triplets[0]]], species[neighbors[triplets[1]]]]
+        return radial_slot, triplets, centers[triplets[0]] * self.n_pairs + pair
 
     def raw_atomic_energies(self, batch: AtomicBatch) -> torch.Tensor:
         species = self.species(batch.numbers)

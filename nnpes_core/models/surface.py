@@ -97,7 +97,7 @@ def sample_surface(surface: Surface2D, n_points: int, seed: int = 0, energy_max:
 
 def fit_surface(
     model: SurfaceMLP, xy: torch.Tensor, energy: torch.Tensor, gradient: torch.Tensor | None = None,
-    alpha: float = 1.0, beta: float = 1.0, steps: int = 1000, learning_rate: float = 1e-2, seed: int = 0,
+    alpha: float = 1.0, beta: float = 1.0, steps: int = 1000, learning_rate: float = 2e-2, seed: int = 0,
     test: tuple[torch.Tensor, torch.Tensor] | None = None,
     callback: Callable[[int, float], bool | None] | None = None,
 ) -> SurfaceFit:
@@ -137,7 +137,7 @@ def fit_surface(
         optimizer.step()
         schedule.step()
         result.losses.append(float(loss.detach()))
-        if callback is not None and callback(step, float(loss)) is False:
+        if callback is not None and callback(step, result.losses[-1]) is False:
             break
     model.eval()
     with torch.no_grad():
@@ -156,6 +156,7 @@ class ScanResult:
     train_rmse: np.ndarray  # [n_depths, n_widths]
     n_parameters: np.ndarray  # [n_depths, n_widths]
     seconds: float
+    models: list[list[SurfaceMLP]] = field(default_factory=list)  # [n_depths][n_widths], fitted
 
 
 def width_depth_scan(
@@ -172,15 +173,140 @@ def width_depth_scan(
     test = sample_surface(surface, n_test, seed=seed + 1)
     shape = (len(depths), len(widths))
     test_rmse, train_rmse, n_parameters = np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=int)
-    total, done = len(widths) * len(depths), 0
+    total, done, models = len(widths) * len(depths), 0, []
     for row, depth in enumerate(depths):
+        models.append([])
         for column, width in enumerate(widths):
             fit = fit_surface(SurfaceMLP(width, depth), xy, energy, steps=steps, learning_rate=learning_rate,
                               seed=seed, test=test)
+            models[row].append(fit.model)
             test_rmse[row, column], train_rmse[row, column] = fit.test_rmse, fit.train_rmse
             n_parameters[row, column] = fit.model.n_parameters
             done += 1
             if progress is not None:
                 progress(done, total)
     return ScanResult(list(widths), list(depths), test_rmse, train_rmse, n_parameters,
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, models)
+
+
+# --- lesson 6: a force field learned directly (the non-conservative counter-example in 2-D) ----------
+
+class DirectForceMLP2D(nn.Module):
+    """F(xy) for points xy [..., 2] -> forces [..., 2], predicted by an MLP with two outputs.
+
+    Nothing ties the two outputs together: the field is NOT the gradient of any energy, its curl
+    dF_y/dx - dF_x/dy is not zero and the work around a closed loop is not zero. It can still fit the
+    training forces well — which is the point of the counter-example (compare ``SurfaceMLP.gradient``).
+    """
+
+    conservative = False
+
+    def __init__(self, width: int = 32, depth: int = 2, activation: type[nn.Module] = nn.SiLU):
+        super().__init__()
+        if width < 1 or depth < 1:
+            raise ValueError("width and depth must be at least 1")
+        self.width, self.depth = int(width), int(depth)
+        self.network = mlp([2] + [width] * depth + [2], activation)
+        self.register_buffer("input_mean", torch.zeros(2))
+        self.register_buffer("input_std", torch.ones(2))
+        self.register_buffer("force_scale", torch.ones(()))
+
+    @property
+    def n_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+    def forward(self, xy: torch.Tensor) -> torch.Tensor:
+        return self.force_scale * self.network((xy - self.input_mean) / self.input_std)
+
+    @torch.no_grad()
+    def fit_normalisation(self, xy: torch.Tensor, forces: torch.Tensor) -> None:
+        self.input_mean.copy_(xy.mean(0))
+        self.input_std.copy_(xy.std(0).clamp(min=1e-8))
+        self.force_scale.fill_(max(float(forces.pow(2).mean().sqrt()), 1e-8))
+
+
+def fit_force_field(
+    model: DirectForceMLP2D, xy: torch.Tensor, forces: torch.Tensor, steps: int = 1000,
+    learning_rate: float = 1e-2, seed: int = 0, test: tuple[torch.Tensor, torch.Tensor] | None = None,
+    callback: Callable[[int, float], bool | None] | None = None,
+) -> SurfaceFit:
+    """Fit ``model`` in place to forces [n, 2] at points xy [n, 2]: loss <|F - F_ref|²> / <|F_ref|²>.
+
+    The same optimiser and schedule as ``fit_surface``; ``train_rmse`` / ``test_rmse`` are force RMSEs
+    (norm of the error vector) in the surface's units, ``test`` = (xy, forces).
+    """
+    import time
+
+    start = time.perf_counter()
+    model = model.to(xy.dtype)
+    model.fit_normalisation(xy, forces)
+    scale = forces.pow(2).sum(-1).mean().sqrt().clamp(min=1e-8)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for layer in model.network:
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps, eta_min=learning_rate * 0.01)
+    result = SurfaceFit(model=model)
+    for step in range(1, steps + 1):
+        optimizer.zero_grad(set_to_none=True)
+        loss = ((model(xy) - forces) / scale).pow(2).sum(-1).mean()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        result.losses.append(float(loss.detach()))
+        if callback is not None and callback(step, result.losses[-1]) is False:
+            break
+    model.eval()
+    with torch.no_grad():
+        result.train_rmse = float((model(xy) - forces).pow(2).sum(-1).mean().sqrt())
+        if test is not None:
+            result.test_rmse = float((model(test[0]) - test[1]).pow(2).sum(-1).mean().sqrt())
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# --- lesson 5: a committee of surface MLPs, whose spread shows where the data end --------------------
+
+class SurfaceCommittee(nn.Module):
+    """The mean of several ``SurfaceMLP`` members, E(xy) [...]; ``spread(xy)`` is their standard deviation."""
+
+    def __init__(self, members: Sequence[SurfaceMLP]):
+        super().__init__()
+        if not members:
+            raise ValueError("a committee needs at least one member")
+        self.members = nn.ModuleList(members)
+
+    def member_energies(self, xy: torch.Tensor) -> torch.Tensor:
+        return torch.stack([member(xy) for member in self.members])  # [n_members, ...]
+
+    def forward(self, xy: torch.Tensor) -> torch.Tensor:
+        return self.member_energies(xy).mean(0)
+
+    def spread(self, xy: torch.Tensor) -> torch.Tensor:
+        return self.member_energies(xy).std(0, unbiased=False)
+
+
+def fit_surface_committee(
+    xy: torch.Tensor, energy: torch.Tensor, gradient: torch.Tensor | None = None, n_members: int = 4,
+    width: int = 32, depth: int = 2, steps: int = 800, learning_rate: float = 1e-2, seed: int = 0,
+    bootstrap: bool = True, progress: Callable[[int, int], None] | None = None,
+) -> SurfaceCommittee:
+    """``n_members`` SurfaceMLPs that differ in their seed and (``bootstrap``) in a resampled training set.
+
+    Where the data pin the surface down the members agree; away from the data each extrapolates in its
+    own way, and the spread grows — an uncertainty estimate that needs no reference.
+    """
+    generator = np.random.default_rng(seed)
+    members = []
+    for index in range(n_members):
+        chosen = generator.integers(0, len(xy), len(xy)) if bootstrap else np.arange(len(xy))
+        chosen = torch.as_tensor(chosen)
+        fit = fit_surface(SurfaceMLP(width, depth), xy[chosen], energy[chosen],
+                          None if gradient is None else gradient[chosen], steps=steps,
+                          learning_rate=learning_rate, seed=seed + index)
+        members.append(fit.model)
+        if progress is not None:
+            progress(index + 1, n_members)
+    return SurfaceCommittee(members)
