@@ -6,18 +6,22 @@
 - ``variational_gap``: how far one curve lies above another at every R (HF above FCI, a small basis
   above a larger one: the variational principle, measured rather than asserted).
 - ``closest_approaches``: where two neighbouring electronic states come closest, the places where the
-  non-adiabatic coupling between them is large and a single Born-Oppenheimer surface stops being enough.
+  non-adiabatic coupling between them is large and a single Born-Oppenheimer surface stops being enough;
+  ``refine_closest_approach`` pins the smallest gap down between grid points (a sharp avoided crossing
+  can hide between two points of a coarse grid).
 
 Energies in eV, lengths in Å, masses in amu, wavenumbers in cm⁻¹.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from ase.data import atomic_masses, atomic_numbers
 from ase.units import invcm
 from scipy.interpolate import CubicSpline
+from scipy.optimize import minimize_scalar
 
 from nnpes_core.potentials.diatomic import fit_minimum
 from nnpes_core.units import HARTREE, WAVENUMBER_PER_SQRT_EV_A2_AMU
@@ -145,3 +149,44 @@ def closest_approaches(distances, energies, min_state: int = 0) -> list[StateApp
             if gap[i] < gap[i - 1] and gap[i] <= gap[i + 1]:
                 approaches.append(StateApproach(state, float(distances[i]), float(gap[i])))
     return sorted(approaches, key=lambda approach: approach.gap)
+
+
+@dataclass(frozen=True)
+class RefinedApproach:
+    """The smallest gap between states k and k + 1, located between grid points."""
+
+    lower_state: int  # k
+    distance: float  # R, Å
+    gap: float  # E_{k+1} - E_k there, eV
+    grid_gap: float  # the smallest gap on the grid, eV, for comparison
+    evaluations: int  # extra electronic-structure calculations it took
+
+
+def refine_closest_approach(
+    state_energies: Callable[[float], np.ndarray],
+    approach: StateApproach,
+    distances,
+    distance_tolerance: float = 1e-6,
+) -> RefinedApproach:
+    """Brent's method on the gap E_{k+1}(R) - E_k(R) between the grid neighbours of ``approach``.
+
+    ``state_energies(R)`` returns all state energies [n_states] in eV at bond length R (Å), e.g. one
+    FCI calculation. A sharp avoided crossing has a V-shaped gap with slopes of tens of eV/Å, so the
+    tolerance on R is tight: 1e-6 Å resolves gaps down to about 1e-4 eV.
+    """
+    distances = np.sort(np.asarray(distances, dtype=float))
+    index = int(np.argmin(np.abs(distances - approach.distance)))
+    lower, upper = distances[max(index - 1, 0)], distances[min(index + 1, len(distances) - 1)]
+    k = approach.lower_state
+    evaluations = 0
+
+    def gap(distance: float) -> float:
+        nonlocal evaluations
+        evaluations += 1
+        energies = np.asarray(state_energies(float(distance)), dtype=float)
+        return float(energies[k + 1] - energies[k])
+
+    found = minimize_scalar(gap, bounds=(lower, upper), method="bounded", options={"xatol": distance_tolerance})
+    best_distance, best_gap = (float(found.x), float(found.fun)) if found.fun < approach.gap else (
+        approach.distance, approach.gap)
+    return RefinedApproach(k, best_distance, best_gap, approach.gap, evaluations)

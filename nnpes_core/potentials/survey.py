@@ -31,6 +31,19 @@ class SurfaceSurvey:
     def of_kind(self, kind: str) -> list[StationaryPoint]:
         return [point for point in self.points if point.kind == kind]
 
+    def labelled(self, x_name: str = "x", y_name: str = "y") -> list[tuple[str, StationaryPoint, bool]]:
+        """(label, point, inside the window) for every point: "minimum 1", "saddle 2", ..., and for a
+        valley that leaves the window "x_name → ∞" (or "y_name → ∞"), whichever coordinate grew."""
+        counters: dict[str, int] = {}
+        labelled = []
+        for point in self.points:
+            counters[point.kind] = counters.get(point.kind, 0) + 1
+            labelled.append((f"{point.kind} {counters[point.kind]}", point, True))
+        for point in self.valleys:
+            grown = x_name if abs(point.xy[0]) > abs(point.xy[1]) else y_name
+            labelled.append((f"{grown} → ∞", point, False))
+        return labelled
+
 
 def gradient_norm_minima(surface: Surface2D, x_range, y_range, n: int = 30) -> np.ndarray:
     """Grid points [n_guesses, 2] where |∇E| is no larger than at any of their 8 neighbours."""
