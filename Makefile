@@ -28,6 +28,7 @@ $(STAMP): pyproject.toml
 $(THREEDMOL): assets/web/package.json
 	@command -v npm >/dev/null || { echo "npm is needed once to install 3Dmol.js (apt-get install npm)"; exit 1; }
 	cd assets/web && npm install --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $(THREEDMOL))
 	cp assets/web/node_modules/3dmol/build/3Dmol-min.js $(THREEDMOL)
 
 # Server flags live in app/serve.py (shared with the browser test); static serving and the theme in
