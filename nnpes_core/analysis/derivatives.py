@@ -7,7 +7,9 @@ more forward pass. A central finite difference
 
 needs 6N energies and has two errors: truncation ~ h^2 E''' (large h) and round-off ~ eps |E| / h
 (small h, eps = 1e-16 in float64, 1e-7 in float32). ``fd_vs_autograd`` measures both across step sizes:
-the error curve is a V whose bottom sits near h ~ eps^(1/3).
+the error curve is a V whose bottom sits near h ~ eps^(1/3). The forward difference
+F_k ~ -(E(R + h e_k) - E(R)) / h needs only 3N + 1 energies but its truncation error is ~ h E''
+(first order), so its V is shallower and its bottom sits near h ~ eps^(1/2) (``scheme="forward"``).
 
 The Hessian H = d^2E/dR^2 [3N, 3N] is built here as the derivative of the forces, K_ij = -dF_i/dx_j.
 For a conservative model that is the Hessian, symmetric; for the direct-force model it is the Jacobian
@@ -29,6 +31,34 @@ from nnpes_core.analysis.evaluation import (
 )
 
 DEFAULT_STEPS = np.logspace(-1, -8, 15)  # Å
+FD_SCHEMES = ("central", "forward")  # finite-difference formulas for the forces (order 2 and 1 in h)
+
+
+def _check_scheme(scheme: str) -> str:
+    if scheme not in FD_SCHEMES:
+        raise ValueError(f"unknown finite-difference scheme {scheme!r}: use one of {', '.join(FD_SCHEMES)}")
+    return scheme
+
+
+def forward_displaced_copies(atoms: Atoms, step: float) -> list[Atoms]:
+    """The 3N + 1 structures R, R + h e_0, R + h e_1, ... of a forward difference."""
+    copies = [atoms.copy()]
+    for coordinate in range(3 * len(atoms)):
+        atom, axis = divmod(coordinate, 3)
+        copy = atoms.copy()
+        copy.positions[atom, axis] += step
+        copies.append(copy)
+    return copies
+
+
+def _batched_energies(model: nn.Module, copies: list[Atoms], dtype: torch.dtype,
+                      max_batch_atoms: int | None) -> np.ndarray:
+    """Energies of ``copies`` [n_copies] eV, in batches of at most ``max_batch_atoms`` atoms (None: one)."""
+    if max_batch_atoms is None:
+        return energies(model, copies, dtype)
+    per_batch = max(1, int(max_batch_atoms) // max(1, len(copies[0])))
+    return np.concatenate([energies(model, copies[first:first + per_batch], dtype)
+                           for first in range(0, len(copies), per_batch)])
 
 
 def displaced_copies(atoms: Atoms, step: float) -> list[Atoms]:
@@ -44,10 +74,18 @@ def displaced_copies(atoms: Atoms, step: float) -> list[Atoms]:
 
 
 def finite_difference_forces(model: nn.Module, atoms: Atoms, step: float = 1e-3,
-                             dtype: torch.dtype = torch.float64) -> np.ndarray:
-    """Forces [N, 3] eV/Å by central differences of the energy, all 6N energies in ONE batch."""
-    energy = energies(model, displaced_copies(atoms, step), dtype).reshape(-1, 2)  # [3N, (+h, -h)]
-    return (-(energy[:, 0] - energy[:, 1]) / (2.0 * step)).reshape(len(atoms), 3)
+                             dtype: torch.dtype = torch.float64, scheme: str = "central",
+                             max_batch_atoms: int | None = None) -> np.ndarray:
+    """Forces [N, 3] eV/Å by finite differences of the energy.
+
+    ``scheme="central"``: 6N energies, error O(h^2); ``"forward"``: 3N + 1 energies, error O(h).
+    All energies go into ONE batch, or into batches of at most ``max_batch_atoms`` atoms (memory).
+    """
+    if _check_scheme(scheme) == "forward":
+        energy = _batched_energies(model, forward_displaced_copies(atoms, step), dtype, max_batch_atoms)
+        return (-(energy[1:] - energy[0]) / step).reshape(len(atoms), 3)
+    energy = _batched_energies(model, displaced_copies(atoms, step), dtype, max_batch_atoms).reshape(-1, 2)
+    return (-(energy[:, 0] - energy[:, 1]) / (2.0 * step)).reshape(len(atoms), 3)  # [3N, (+h, -h)] -> [N, 3]
 
 
 def model_forces(model: nn.Module, atoms: Atoms, dtype: torch.dtype = torch.float64) -> np.ndarray:
@@ -64,17 +102,18 @@ def energy_gradient_forces(model: nn.Module, atoms: Atoms, dtype: torch.dtype = 
 
 
 def fd_vs_autograd(model: nn.Module, atoms: Atoms, steps: Sequence[float] = DEFAULT_STEPS,
-                   dtype: torch.dtype = torch.float64) -> dict[str, list[float] | float]:
+                   dtype: torch.dtype = torch.float64, scheme: str = "central") -> dict[str, list[float] | float]:
     """Max and RMS difference (eV/Å) between finite-difference and the model's forces, per step h (Å).
 
     Returns ``step_a``, ``max_error_ev_per_a``, ``rms_error_ev_per_a`` (lists, one per step) and the
     ``best_step_a`` with its ``best_error_ev_per_a``. For the direct model the error never drops to
-    round-off: its forces are not the derivative of its energy.
+    round-off: its forces are not the derivative of its energy. ``scheme``: "central" or "forward".
     """
+    _check_scheme(scheme)
     reference = model_forces(model, atoms, dtype)
     max_error, rms_error = [], []
     for step in steps:
-        difference = finite_difference_forces(model, atoms, float(step), dtype) - reference
+        difference = finite_difference_forces(model, atoms, float(step), dtype, scheme) - reference
         max_error.append(float(np.abs(difference).max()))
         rms_error.append(float(np.sqrt(np.mean(difference**2))))
     best = int(np.argmin(max_error))
