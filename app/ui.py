@@ -31,6 +31,7 @@ PRACTICE_KEY = "practice_progress"  # {slug: {problem_id: {"attempts": int, "sol
 _LECTURE_CSS = """<style>
 [data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] li { font-size: 1.3rem; }
 [data-testid="stMainBlockContainer"] .katex { font-size: 1.25em; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p { font-size: 2.6rem; }
 </style>"""
 
 
