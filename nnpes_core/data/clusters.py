@@ -59,17 +59,21 @@ def random_rotation_matrix(rng: np.random.Generator) -> np.ndarray:
     return q
 
 
-def water_cluster(n_molecules: int, min_oxygen_distance: float = 2.9, density: float = 0.033,
+def water_cluster(n_molecules: int, min_oxygen_distance: float = 2.9, density: float | None = None,
                   seed: int = 0, max_tries: int = 20000) -> Atoms:
     """``n_molecules`` rigid water molecules (ASE's gas-phase geometry) at random orientations.
 
-    Oxygen positions are drawn at random in a sphere sized for ``density`` molecules per Å³ (liquid
-    water: 0.033) and kept when at least ``min_oxygen_distance`` Å from every oxygen already placed (a
-    hydrogen-bonded O-O distance is about 2.8-2.9 Å). Atoms are ordered O, H, H per molecule.
+    Oxygen positions are drawn at random in a sphere sized for ``density`` molecules per Å³ and kept
+    when at least ``min_oxygen_distance`` Å from every oxygen already placed (a hydrogen-bonded O-O
+    distance is about 2.8-2.9 Å). The default density is that of liquid water (0.033 Å⁻³) or less, so
+    that spheres of diameter ``min_oxygen_distance`` fill at most about 30 % of the volume (random
+    placement jams near 38 %). Atoms are ordered O, H, H per molecule (molecule k: atoms 3k, 3k+1, 3k+2).
     Raises ValueError when the molecules do not fit (too dense): lower the density.
     """
     if n_molecules < 1:
         raise ValueError("a water cluster needs at least one molecule")
+    if density is None:
+        density = min(0.033, 0.3 / (np.pi / 6 * min_oxygen_distance**3))
     rng = np.random.default_rng(seed)
     radius = (3.0 * n_molecules / (4.0 * np.pi * density)) ** (1.0 / 3.0)
     template = molecule("H2O")
