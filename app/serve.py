@@ -17,6 +17,11 @@ HOME = Path(__file__).resolve().parent / "Home.py"
 # opened by the server itself.
 FLAGS = ["--server.headless", "true", "--server.fileWatcherType", "none"]
 
+# Threads for the numerical libraries, set before torch/numpy load. PASSIVE: idle OpenMP threads sleep
+# instead of spinning; with spinning threads, small models trained while anything else uses a core
+# (the browser, another user) ran 10-40x slower on 2 cores.
+ENVIRONMENT = {"OMP_NUM_THREADS": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+
 
 def command(port: int = 8501, address: str | None = None, python: str = sys.executable) -> list[str]:
     """The argv that starts the app on ``port`` (all interfaces unless ``address`` is given)."""
@@ -32,6 +37,8 @@ def main() -> None:
     parser.add_argument("--address", default=None, help="e.g. 127.0.0.1 to accept local connections only")
     args = parser.parse_args()
     argv = command(args.port, args.address)
+    for name, value in ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
     os.execv(argv[0], argv)
 
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle threads sleep: robust on a shared machine
 import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -182,6 +182,10 @@ COMMANDS = {"data": command_data, "train": command_train, "eval": command_eval, 
 
 
 def main(argv: list[str] | None = None) -> int:
+    # before torch loads (the heavy imports are inside the commands): few BLAS threads for small
+    # PySCF jobs, and OpenMP threads that sleep rather than spin when the machine is busy
+    for name, value in (("OMP_NUM_THREADS", "2"), ("OPENBLAS_NUM_THREADS", "1"), ("OMP_WAIT_POLICY", "PASSIVE")):
+        os.environ.setdefault(name, value)
     args = _parser().parse_args(argv)
     from nnpes_core.data import DatasetError
     from nnpes_core.models import ModelFileError, UnknownElementError
@@ -198,5 +202,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("OMP_NUM_THREADS", "2")
     sys.exit(main())

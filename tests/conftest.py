@@ -40,7 +40,7 @@ def app_server():
     port = _free_port()
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "server.log"
-    env = dict(os.environ, OMP_NUM_THREADS="2")
+    env = {**os.environ, **serve.ENVIRONMENT}
     with open(log_path, "w") as log:
         process = subprocess.Popen(serve.command(port, address="127.0.0.1"), cwd=ROOT, env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
