@@ -2,9 +2,12 @@
 
 - ``io``: extended XYZ (via ``ase.io``) is the file format: ``write_dataset``, ``read_dataset`` (checked,
   raising ``DatasetError`` with one clear line), seeded ``split_dataset`` and ``dataset_summary``.
+- ``augmentation``: rotated copies of labelled structures (positions and forces turned, energy kept),
+  ``augment_with_rotations``; ``upload``: one molecule from an uploaded XYZ file, checked.
 - ``samplers``: where configurations come from (normal modes, Langevin MD, scans of internal
   coordinates), labelled with any ASE calculator; ``molecule(name)`` builds the starting geometry.
 """
+from nnpes_core.data.augmentation import augment_with_rotations
 from nnpes_core.data.io import (
     DatasetError, dataset_summary, labelled_copy, read_dataset, split_dataset, split_indices, write_dataset,
 )
@@ -17,4 +20,5 @@ __all__ = [
     "DatasetError", "write_dataset", "read_dataset", "split_dataset", "split_indices", "dataset_summary",
     "labelled_copy", "molecule", "label", "optimize", "NormalModes", "finite_difference_hessian", "normal_modes",
     "normal_mode_sampling", "md_sampling", "scan_1d", "scan_2d", "get_coordinate", "set_coordinate",
+    "augment_with_rotations",
 ]
