@@ -44,8 +44,9 @@ def test_round_trip_data_train_eval_and_load_calculator(workdir, capsys):
         work = atoms.copy()
         work.calc = calculator
         errors.append(abs(work.get_potential_energy() - reference))
-    # the calculator predicts exactly the energies ``nnpes eval`` scored
-    assert 1e3 * np.mean(errors) == pytest.approx(metrics["energy_mae_mev"], rel=1e-9)
+    # the calculator predicts the energies ``nnpes eval`` scored; the network runs in float32 (the
+    # training default) and a batch of 24 rounds differently from one structure at a time (~1e-9 eV)
+    assert 1e3 * np.mean(errors) == pytest.approx(metrics["energy_mae_mev"], abs=1e-5)
 
 
 def test_installed_console_script_prints_the_same_json(workdir, capsys):

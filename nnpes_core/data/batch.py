@@ -30,7 +30,7 @@ class AtomicBatch:
     cutoff_radius: float
     atom_offsets: torch.Tensor  # [n_structures + 1] first atom of each structure
     edge_offsets: torch.Tensor  # [n_structures + 1] first edge of each structure
-    energy: torch.Tensor | None = None  # [n_structures] eV, reference labels when known
+    energy: torch.Tensor | None = None  # [n_structures] eV, reference labels when known (float64 always)
     forces: torch.Tensor | None = None  # [n_atoms, 3] eV/Å, reference labels when known
     # index arrays derived from the neighbour list (triplets, per-model slots): they depend on the list
     # only, so copies made by with_positions share them (MD reuses one list for many steps)
@@ -85,7 +85,7 @@ class AtomicBatch:
             edge_shift=move(self.edge_shift, True),
             atom_offsets=move(self.atom_offsets, False),
             edge_offsets=move(self.edge_offsets, False),
-            energy=move(self.energy, True),
+            energy=move(self.energy, False),  # labels stay float64: see AtomisticModel._apply
             forces=move(self.forces, True),
             _derived={},
         )
@@ -171,7 +171,7 @@ class AtomicBatch:
             cutoff_radius=float(cutoff_radius),
             atom_offsets=_offsets(integer(atom_counts)),
             edge_offsets=_offsets(integer(edge_counts)),
-            energy=None if energy is None else floating(energy),
+            energy=None if energy is None else torch.as_tensor(energy, dtype=torch.float64, device=device),
             forces=None if forces is None else floating(forces),
         )
 

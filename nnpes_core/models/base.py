@@ -38,7 +38,8 @@ class AtomisticModel(nn.Module):
         table = torch.full((119,), -1, dtype=torch.long)
         table[self.elements] = torch.arange(len(self.elements))
         self.register_buffer("species_table", table, persistent=False)
-        self.register_buffer("element_energies", torch.zeros(len(self.elements)))  # eV per atom
+        # eV per atom of each element; always float64 (see _apply)
+        self.register_buffer("element_energies", torch.zeros(len(self.elements), dtype=torch.float64))
         self.register_buffer("energy_scale", torch.ones(()))  # eV per unit of network output
 
     @property
@@ -66,13 +67,26 @@ class AtomisticModel(nn.Module):
         """The network's dimensionless output per atom, [n_atoms]."""
         raise NotImplementedError
 
+    def _apply(self, fn, recurse=True):
+        """Moving the model to another dtype keeps the element energies in float64.
+
+        Total energies are large (about -2079 eV for water) while what is learned is small: in float32
+        the spacing of numbers near 2079 is 0.24 meV, coarser than the errors being fitted. So the
+        network may run in float32 while the constant shift, and the sums with it, stay in float64;
+        energies come out in float64 and forces keep the network's dtype.
+        """
+        element_energies = self.element_energies
+        super()._apply(fn, recurse)
+        self.element_energies = element_energies.to(device=self.element_energies.device, dtype=torch.float64)
+        return self
+
     def atomic_energies(self, batch: AtomicBatch) -> torch.Tensor:
-        """Energy of each atom in eV, [n_atoms]; they add up to the total energy."""
+        """Energy of each atom in eV, [n_atoms] (float64); they add up to the total energy."""
         shift = self.element_energies[self.species(batch.numbers)]
-        return self.energy_scale * self.raw_atomic_energies(batch) + shift
+        return (self.energy_scale * self.raw_atomic_energies(batch)).to(torch.float64) + shift
 
     def forward(self, batch: AtomicBatch) -> torch.Tensor:
-        """Energy of each structure in eV, [n_structures]."""
+        """Energy of each structure in eV, [n_structures] (float64)."""
         return scatter_sum(self.atomic_energies(batch), batch.structure, batch.n_structures)
 
     def fit_to_data(self, batch: AtomicBatch, use_energies: bool = True) -> None:
@@ -129,12 +143,11 @@ def fit_energy_normalisation(model: AtomisticModel, batch: AtomicBatch, use_ener
     energies (forces-only training) the reference energies stay 0: the absolute energy is unknowable
     from forces, which is exactly the lesson's "up to a constant".
     """
-    dtype = model.element_energies.dtype
     if use_energies and batch.energy is not None:
         counts = composition(batch, model.elements).double()
         energies = batch.energy.double()
         solution = torch.linalg.lstsq(counts, energies.unsqueeze(-1), driver="gelsd").solution
-        model.element_energies.copy_(solution.squeeze(-1).to(dtype))
+        model.element_energies.copy_(solution.squeeze(-1))
         residual_per_atom = (energies - counts @ solution.squeeze(-1)) / counts.sum(-1)
         spread = residual_per_atom.std() if len(energies) > 1 else torch.ones(())
     else:

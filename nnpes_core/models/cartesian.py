@@ -49,9 +49,11 @@ class CartesianMLP(AtomisticModel):
         return (coordinates - self.input_mean) / self.input_std
 
     def forward(self, batch: AtomicBatch) -> torch.Tensor:
-        """Energy per structure, eV; not a sum of atomic energies."""
+        """Energy per structure, eV (float64); not a sum of atomic energies."""
+        if batch.n_atoms != batch.n_structures * len(self.numbers):
+            raise ValueError(f"the cartesian model only takes its own molecule of {len(self.numbers)} atoms")
         shift = self.element_energies[self.species(torch.as_tensor(self.numbers, device=batch.numbers.device))].sum()
-        return self.energy_scale * self.network(self._inputs(batch)).squeeze(-1) + shift
+        return (self.energy_scale * self.network(self._inputs(batch)).squeeze(-1)).to(torch.float64) + shift
 
     def atomic_energies(self, batch: AtomicBatch) -> torch.Tensor:
         raise NotImplementedError("the cartesian model has no atomic energies: it sees the molecule whole")

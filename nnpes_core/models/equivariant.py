@@ -145,8 +145,8 @@ class InteractionLayer(nn.Module):
         """features [n_atoms, u, D_in], harmonics [n_edges, D_sh] -> [n_atoms, u, D_out]."""
         n_edges, n_atoms = len(centers), len(features)
         # the envelope multiplies the learned radial function itself, so every message (biases
-        # included) fades smoothly to exactly zero at the cutoff
-        weights = (self.radial(radial_basis) * envelope).view(n_edges, self.channels, 1, -1)  # [e, u, 1, paths]
+        # included) fades smoothly to exactly zero at the cutoff; weights [e, u, 1, paths]
+        weights = (self.radial(radial_basis) * envelope).view(n_edges, self.channels, 1, len(self.paths))
         sending = self.mix_in(features)[neighbors]  # h_J on each edge, [e, u, D_in]
         # per edge: coupling . Y -> matrix from (input component, path) to output component
         couple = (harmonics @ self.coupling.flatten(1)).view(n_edges, -1, self.d_out)
