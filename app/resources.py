@@ -85,3 +85,24 @@ def load_dataset(name: str) -> list[Atoms] | None:
 def lessons() -> list[course.Lesson]:
     """The map of the course from lessons/index.toml."""
     return course.load_index()
+
+
+# --- models trained in this session (lesson 4 trains them; every page may use them) ---------------
+
+SESSION_MODELS_KEY = "session_models"  # {name: {"model": nn.Module, "kind": str, "dataset": str, ...}}
+
+
+def session_models() -> dict[str, dict]:
+    """Models trained in this browser session, newest last: name -> {"model", "kind", "dataset",
+    "metrics", "dtype", ...}. ``kind`` is a model kind ("bp", "cartesian", ...) or "surface" (a 2-D
+    SurfaceMLP of a toy surface); the model is in eval mode with its best weights."""
+    return st.session_state.setdefault(SESSION_MODELS_KEY, {})
+
+
+def add_session_model(name: str, model, **info) -> str:
+    """Make ``model`` available to every page of this session under ``name`` (replacing one of the
+    same name); ``info`` such as kind, dataset, metrics is stored beside it. Returns the name."""
+    models = session_models()
+    models.pop(name, None)  # re-insert: the newest stays last
+    models[name] = {"model": model, **info}
+    return name

@@ -1,0 +1,164 @@
+"""Lesson 4 page: loads without training, trains a model briefly and shows its test errors, takes
+α = 0, refuses bad uploads and α = β = 0, keeps a stopped run's best model, runs an experiment, grades
+practice answers."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from nnpes_core.models import model_from_checkpoint
+
+PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "04_Training.py")
+RUN_KEY = "training_run"
+
+
+def texts(app: AppTest) -> str:
+    parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
+    parts += [s.value for s in app.success] + [w.value for w in app.warning]
+    return "\n".join(parts)
+
+
+def metrics(app: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in app.metric}
+
+
+@pytest.fixture
+def page() -> AppTest:
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def short_training(app: AppTest, epochs: int = 2) -> AppTest:
+    app.radio(key="train_stop_by").set_value("epochs").run()
+    app.number_input(key="train_epochs").set_value(epochs).run()
+    return app
+
+
+def test_default_run_shows_the_data_and_the_controls_without_training(page):
+    assert "Training a potential" in page.title[0].value
+    text = texts(page)
+    assert "1500 water structures" in text and "B3LYP/6-31G*" in text
+    assert "Training runs on: **CPU" in text or "Training runs on: **GPU" in text
+    assert page.radio(key="train_dataset").value.startswith("Water")
+    assert page.selectbox(key="train_kind").value == "bp"
+    assert page.button(key="train_stop").disabled  # nothing to stop yet
+    assert RUN_KEY not in page.session_state
+    assert "Your score this session" in metrics(page)
+
+
+def test_a_short_training_shows_test_errors_registers_and_offers_the_model(page):
+    page.slider(key="train_n_water").set_value(50).run()
+    short_training(page).button(key="train_start").click().run()
+    assert not page.exception, page.exception
+    shown = metrics(page)
+    assert shown["Epoch"] == "2"
+    assert float(shown["Force MAE (meV/Å)"]) > 0 and float(shown["Energy MAE (meV/atom)"]) > 0
+    assert "Throughput (structures/s)" in shown
+    run = page.session_state[RUN_KEY]
+    assert run["status"] == "finished" and run["best_epoch"] >= 1
+    assert "available on every page of this session" in texts(page)
+    assert run["model_name"] in page.session_state["session_models"]
+    assert len(page.get("download_button")) == 1
+    loaded = model_from_checkpoint(torch.load(io.BytesIO(run["checkpoint"]), weights_only=True))
+    assert loaded.kind == "bp"
+    assert len(page.get("plotly_chart")) >= 3  # live curves and two parity plots
+
+
+def test_forces_only_training_is_accepted_and_reports_the_constant(page):
+    page.slider(key="train_n_water").set_value(30).run()
+    page.number_input(key="train_alpha").set_value(0.0).run()
+    short_training(page).button(key="train_start").click().run()
+    assert not page.exception, page.exception
+    assert "α = 0: the model never saw an energy" in texts(page)
+    assert page.session_state[RUN_KEY]["summary"]["energy_offset"] > 100  # eV: water's total energy is missing
+
+
+def test_zero_weights_are_refused_with_a_clear_message(page):
+    page.number_input(key="train_alpha").set_value(0.0).run()
+    page.number_input(key="train_beta").set_value(0.0).run()
+    assert not page.exception
+    assert any("α and β are both 0" in e.value for e in page.error)
+    assert page.button(key="train_start").disabled
+
+
+def test_invalid_uploads_show_one_line_and_nothing_trains(page):
+    page.radio(key="train_dataset").set_value("Upload an extended-XYZ file").run()
+    assert page.button(key="train_start").disabled
+    page.get("file_uploader")[0].set_value(("broken.xyz", b"not\nan xyz file\n", "text/plain")).run()
+    assert not page.exception, page.exception
+    assert any("broken.xyz" in e.value and "extended-XYZ" in e.value for e in page.error)
+    no_forces = b"2\nenergy=-1.0 Properties=species:S:1:pos:R:3\nH 0 0 0\nH 0 0 0.7\n" * 12
+    page.get("file_uploader")[0].set_value(("noforces.xyz", no_forces, "text/plain")).run()
+    assert any("no forces" in e.value for e in page.error)
+    assert page.button(key="train_start").disabled
+
+
+def test_a_valid_upload_trains(page, morse_water_frames):
+    buffer = io.StringIO()
+    import ase.io
+    ase.io.write(buffer, morse_water_frames[:20], format="extxyz")
+    page.radio(key="train_dataset").set_value("Upload an extended-XYZ file").run()
+    page.get("file_uploader")[0].set_value(("water.extxyz", buffer.getvalue().encode(), "text/plain")).run()
+    assert not page.error, [e.value for e in page.error]
+    assert "20 structures" in texts(page)
+    short_training(page, 1).button(key="train_start").click().run()
+    assert not page.exception, page.exception
+    assert page.session_state[RUN_KEY]["status"] == "finished"
+
+
+def test_a_run_interrupted_by_the_stop_button_keeps_its_best_model(page):
+    """Streamlit reruns the page when Stop is clicked; the script finds the run still marked running."""
+    page.slider(key="train_n_water").set_value(30).run()
+    short_training(page, 3).button(key="train_start").click().run()
+    run = page.session_state[RUN_KEY]
+    run["status"] = "running"  # as left behind by an interrupted script run
+    for key in ("summary", "parity", "checkpoint"):
+        run.pop(key)
+    page.run()
+    assert not page.exception, page.exception
+    run = page.session_state[RUN_KEY]
+    assert run["status"] == "stopped" and "summary" in run
+    assert "Stopped: the best epoch so far is kept" in texts(page)
+    assert page.session_state["session_models"][run["model_name"]]["stop_reason"] == "stopped"
+
+
+def test_the_2d_surface_and_h2_datasets_train(page):
+    page.radio(key="train_dataset").set_value("2-D toy surface").run()
+    short_training(page, 2).button(key="train_start").click().run()
+    assert not page.exception, page.exception
+    assert "Throughput (points/s)" in metrics(page)
+    page.radio(key="train_dataset").set_value("H₂ curve, FCI (shipped)").run()
+    assert "minus the derivative of a cubic spline" in texts(page)
+    page.button(key="train_start").click().run()
+    assert not page.exception, page.exception
+    assert page.session_state[RUN_KEY]["label"].startswith("H₂")
+    assert len(page.session_state["session_models"]) == 2
+
+
+def test_the_rotation_experiment_measures_the_cartesian_failure():
+    app = AppTest.from_file(PAGE, default_timeout=120)
+    app.session_state["lecture_mode"] = True  # the short preset: 3 s per model
+    app.run()
+    assert "One loss, two weights" in texts(app)  # the projector version of the text
+    app.button(key="run_rotation").click().run()
+    assert not app.exception, app.exception
+    caption = next(c.value for c in app.caption if c.value.startswith("Force RMSE of the cartesian MLP"))
+    factor = float(caption.split("(×")[1].split(")")[0])
+    assert factor > 10
+
+
+def test_practice_answers_are_graded(page):
+    key = "practice::04_training::labels-per-calculation::answer"
+    page.text_input(key=key).set_value("10")
+    [b for b in page.button if b.label == "Check"][0].click().run()
+    assert any("Correct" in s.value for s in page.success)
+    page.radio(key="practice::04_training::forces-only-unknown::answer").set_value("B")
+    [b for b in page.button if b.label == "Check"][2].click().run()
+    assert page.warning, "a wrong choice gets a warning"
+    assert "1 / 6 solved" in page.metric[-1].value
