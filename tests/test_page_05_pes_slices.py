@@ -1,0 +1,109 @@
+"""Lesson 5 page: 1-D scans and 2-D slices of water against the shipped PySCF reference, the error map with
+the training data, the committee spread, a slice computed live, Müller-Brown, and the practice problems."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "app" / "pages" / "05_PES_Slices.py")
+SLUG = "05_pes_slices"
+PROBLEMS = ["thermal-energy-1200k", "largest-slice-error", "spread-beyond-data", "projection-hides-coordinates",
+            "spread-is-not-error"]
+MODELS_READY = all((ROOT / "assets" / "models" / f"water_{name}.pt").is_file()
+                   for name in ("bp", "equivariant", "committee"))
+needs_models = pytest.mark.skipif(not MODELS_READY, reason="pretrained water models not made yet")
+
+
+def run(target) -> AppTest:
+    app = target.run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+@pytest.fixture
+def page() -> AppTest:
+    return run(AppTest.from_file(PAGE, default_timeout=180))
+
+
+def metric(app: AppTest, label: str) -> str:
+    (found,) = [m for m in app.metric if m.label == label]
+    return found.value
+
+
+def number(text: str) -> float:
+    return float(re.search(r"[-−]?\d+\.?\d*", text).group().replace("−", "-"))
+
+
+def texts(app: AppTest) -> str:
+    return "\n".join([m.value for m in app.markdown] + [c.value for c in app.caption])
+
+
+def check(app: AppTest, problem_id: str, answer: str) -> None:
+    key = f"practice::{SLUG}::{problem_id}::answer"
+    radios = [r for r in app.radio if r.key == key]
+    (radios[0] if radios else app.text_input(key=key)).set_value(answer)
+    run([b for b in app.button if b.label == "Check"][PROBLEMS.index(problem_id)].click())
+
+
+@needs_models
+def test_default_view_shows_accurate_models_near_the_data_only_and_grades_answers(page):
+    assert "computed with PySCF" in texts(page) and "make_reference_slices.py" in texts(page)
+    # default slice (both O-H bonds): the bp model is accurate near the data and far off beyond them
+    near, beyond = number(metric(page, "RMS error, data nearby")), number(metric(page, "RMS error, beyond the data"))
+    assert near < 10.0 and beyond > 10 * near
+    assert number(metric(page, "RMS spread, beyond the data")) > 10 * number(metric(page, "RMS spread, data nearby"))
+    assert number(metric(page, "Correlation of log σ and log |error|")) > 0.5
+    assert len(page.get("plotly_chart")) >= 10  # scan, 2 maps, error, spread, error-vs-spread, 4 Müller-Brown
+    assert "minimum at (Å)" in page.dataframe[0].value.columns
+
+    largest = number(metric(page, "Largest |error| on the slice"))
+    check(page, "largest-slice-error", f"{largest} meV")
+    check(page, "thermal-energy-1200k", "0.1034 eV")
+    check(page, "spread-is-not-error", "A")
+    assert sum("Correct" in s.value for s in page.success) == 2
+    assert any("Not quite" in w.value for w in page.warning)
+    assert "2 / 5 solved" in metric(page, "Your score this session")
+
+
+@needs_models
+def test_scan_slice_and_model_choices_change_the_figures(page):
+    run(page.radio(key="scan_kind").set_value("bend"))
+    assert "minimum at (°)" in page.dataframe[0].value.columns
+    run(page.multiselect(key="scan_models").set_value(["Equivariant MPNN (water_equivariant)"]))
+    assert list(page.dataframe[0].value["Model"])[0] == "Equivariant MPNN (water_equivariant)"
+    run(page.radio(key="slice_kind").set_value("stretch_bend"))
+    run(page.selectbox(key="slice_model").set_value("Equivariant MPNN (water_equivariant)"))
+    assert "held: r(O1–H3)" in texts(page)
+    assert number(metric(page, "RMS error, data nearby")) < 10.0
+
+
+@needs_models
+def test_a_coarse_slice_is_computed_live_with_pyscf(page):
+    run(page.selectbox(key="live_kind").set_value("bend"))
+    run(page.select_slider(key="live_n").set_value(3))
+    run(page.button(key="live_compute").click())
+    assert "Computed live with PySCF" in texts(page) and "3 points in" in texts(page)
+
+
+def test_lecture_preset_trains_the_muller_brown_committee_fast_and_it_knows_where_data_end(page):
+    run(page.sidebar.toggle(key="lecture_mode").set_value(True))
+    assert "100 points drawn" in texts(page) and "200 Adam steps" in texts(page)
+    run(page.selectbox(key="mb_threshold").set_value("E < −100 (the two deepest wells)"))
+    assert number(metric(page, "Müller-Brown spread, beyond")) > \
+        3 * number(metric(page, "Müller-Brown spread, near data"))
+    assert number(metric(page, "Müller-Brown error, beyond")) > \
+        3 * number(metric(page, "Müller-Brown error, near data"))
+
+
+def test_without_pretrained_models_the_page_says_so_and_still_runs(monkeypatch, tmp_path):
+    import resources
+
+    monkeypatch.setattr(resources, "MODELS_DIR", tmp_path)
+    app = run(AppTest.from_file(PAGE, default_timeout=180))
+    assert any("not available yet" in i.value for i in app.info)
+    assert "Müller-Brown spread, beyond" in [m.label for m in app.metric]
