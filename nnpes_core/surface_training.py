@@ -28,7 +28,9 @@ import torch
 from nnpes_core.models.surface import SurfaceMLP, sample_surface
 from nnpes_core.potentials.stationary import gradient
 from nnpes_core.potentials.toy2d import Surface2D
-from nnpes_core.training import EpochReport, TrainingConfig, TrainingResult, _cosine, resolve_device
+from nnpes_core.training import (
+    EpochReport, TrainingConfig, TrainingResult, resolve_device, set_epoch_learning_rate,
+)
 
 SURFACE_CHECKPOINT_FORMAT = "nnpes-surface/1"
 
@@ -129,12 +131,7 @@ def train_surface(model: SurfaceMLP, train_data: SurfaceData, val_data: SurfaceD
     start = time.perf_counter()
     try:
         for epoch in range(1, config.epochs + 1):
-            progress = (epoch - 1) / config.epochs
-            if config.time_budget:
-                progress = max(progress, (time.perf_counter() - start) / config.time_budget)
-            learning_rate = _cosine(config.learning_rate, config.final_learning_rate_ratio, progress)
-            for group in optimizer.param_groups:
-                group["lr"] = learning_rate
+            learning_rate = set_epoch_learning_rate(optimizer, config, epoch, start)
             model.train()
             epoch_start = time.perf_counter()
             order = torch.randperm(len(train_data), generator=generator).to(device)

@@ -217,12 +217,7 @@ def _epochs(model, train_batch, val_batch, config, callback, optimizer, generato
     n_train = train_batch.n_structures
     validations_since_best, last_save = 0, 0.0
     for epoch in range(1, config.epochs + 1):
-        progress = (epoch - 1) / config.epochs
-        if config.time_budget:
-            progress = max(progress, (time.perf_counter() - start) / config.time_budget)
-        learning_rate = _cosine(config.learning_rate, config.final_learning_rate_ratio, progress)
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate
+        learning_rate = set_epoch_learning_rate(optimizer, config, epoch, start)
 
         model.train()
         epoch_start = time.perf_counter()
@@ -273,6 +268,22 @@ def _epochs(model, train_batch, val_batch, config, callback, optimizer, generato
         if config.time_budget and report.elapsed >= config.time_budget:
             result.stop_reason = "time budget"
             break
+
+
+def set_epoch_learning_rate(optimizer: torch.optim.Optimizer, config: TrainingConfig, epoch: int,
+                            start: float) -> float:
+    """Set and return the learning rate of ``epoch`` (from 1) on the cosine schedule of ``config``.
+
+    Progress is the fraction of epochs done or, with a time budget, of the budget used since ``start``
+    (a ``time.perf_counter()`` value), whichever is further: a timed run still ends its schedule.
+    """
+    progress = (epoch - 1) / config.epochs
+    if config.time_budget:
+        progress = max(progress, (time.perf_counter() - start) / config.time_budget)
+    learning_rate = _cosine(config.learning_rate, config.final_learning_rate_ratio, progress)
+    for group in optimizer.param_groups:
+        group["lr"] = learning_rate
+    return learning_rate
 
 
 def _cosine(initial: float, final_ratio: float, progress: float) -> float:

@@ -24,7 +24,7 @@ import torch
 from ase import Atoms
 from torch import nn
 
-from nnpes_core.data.augmentation import random_rotation_matrices, rotated_frame
+from nnpes_core.data.augmentation import rotated_test_set
 from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.models import build_model, model_to_checkpoint
 from nnpes_core.models.surface import SurfaceMLP
@@ -237,9 +237,8 @@ def equal_cost_curves(kind: str, pool: Sequence[Atoms], test_frames: Sequence[At
 
 def rotated_copies(frames: Sequence[Atoms], seed: int = 0) -> list[Atoms]:
     """Each structure turned by its own uniformly random rotation Q about its centre, labels included:
-    the energy is unchanged and the forces turn with the molecule (``data.augmentation.rotated_frame``)."""
-    rotations = random_rotation_matrices(len(frames), np.random.default_rng(seed))
-    return [rotated_frame(atoms, rotation) for atoms, rotation in zip(frames, rotations)]
+    the energy is unchanged and the forces turn with the molecule (``data.augmentation.rotated_test_set``)."""
+    return rotated_test_set(frames, seed)[0]
 
 
 @dataclass

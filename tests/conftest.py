@@ -92,6 +92,7 @@ def chromium():
 # ---------------------------------------------------------------------------------------------------
 # Model suite (nnpes_core models, training, analysis): shared data, one small trained model per kind,
 # and the parametrised ``*_model`` fixtures of tests/model_suite.py. Session-scoped: built once.
+# The page tests get saved stand-in models from here too (``stand_in_models_dir``, ``models_at``).
 # ---------------------------------------------------------------------------------------------------
 import model_suite  # noqa: E402  (tests/ is on sys.path for conftest and test modules)
 
@@ -111,6 +112,29 @@ def trained_models(morse_water_frames):
     """kind -> a float64 model trained for about a second on the first 48 water structures."""
     train_frames, val_frames = morse_water_frames[:48], morse_water_frames[48:]
     return {kind: model_suite.trained_model(kind, train_frames, val_frames) for kind in model_suite.ALL_KINDS}
+
+
+@pytest.fixture(scope="session")
+def stand_in_models_dir(tmp_path_factory, morse_water_frames) -> Path:
+    """A folder with stand-ins for assets/models/water_{cartesian,bp,equivariant}.pt, for the page tests:
+    float64 models trained for about a second each on the first 48 water structures."""
+    from nnpes_core.models import save_model
+
+    folder = tmp_path_factory.mktemp("models")
+    train_frames, val_frames = morse_water_frames[:48], morse_water_frames[48:]
+    for kind in ("cartesian", "bp", "equivariant"):
+        save_model(model_suite.trained_model(kind, train_frames, val_frames), folder / f"water_{kind}.pt")
+    return folder
+
+
+@pytest.fixture
+def models_at(monkeypatch):
+    """``models_at(folder)``: for this test the app reads its pretrained models from ``folder``."""
+    import resources  # app/resources.py (app/ is on sys.path for the tests)
+
+    def use(folder) -> None:
+        monkeypatch.setattr(resources, "MODELS_DIR", Path(folder))
+    return use
 
 
 @pytest.fixture(scope="session")

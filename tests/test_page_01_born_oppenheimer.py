@@ -10,6 +10,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import check, metric, number, run, texts
 from nnpes_core.potentials import LEPS, gradient
 from nnpes_core.potentials.diatomic_points import diatomic_point
 
@@ -18,30 +19,9 @@ SLUG = "01_born_oppenheimer"
 LEPS_NAME = "LEPS H + H₂ (collinear)"
 
 
-def run(target) -> AppTest:
-    """Run the app (or the app a widget belongs to) and check that it ran cleanly."""
-    app = target.run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
-
-
 @pytest.fixture
 def page() -> AppTest:
     return run(AppTest.from_file(PAGE, default_timeout=180))
-
-
-def metric(app: AppTest, label: str) -> str:
-    (found,) = [m for m in app.metric if m.label == label]
-    return found.value
-
-
-def number(text: str) -> float:
-    return float(re.search(r"[-−]?\d+\.?\d*", text).group().replace("−", "-"))
-
-
-def texts(app: AppTest) -> str:
-    return "\n".join([m.value for m in app.markdown] + [c.value for c in app.caption])
 
 
 def test_default_view_computes_h2_fci_live_and_reads_off_the_minimum(page):
@@ -124,20 +104,11 @@ def test_moving_the_point_on_leps_shows_the_autograd_gradient(page):
     assert list(page.dataframe[-1].value["Point"]) == ["saddle 1", "r_BC → ∞", "r_AB → ∞"]
 
 
-def _check(app: AppTest, problem_id: str, answer: str) -> None:
-    key = f"practice::{SLUG}::{problem_id}::answer"
-    radios = [r for r in app.radio if r.key == key]
-    (radios[0] if radios else app.text_input(key=key)).set_value(answer)
-    ids = ["computed-bond-length", "variational-hartree-fock", "hartree-to-ev", "classify-stationary-point",
-           "non-adiabatic-coupling", "leps-barrier"]
-    run([b for b in app.button if b.label == "Check"][ids.index(problem_id)].click())
-
-
 def test_practice_problems_grade_right_and_wrong_answers(page):
     r_e = number(metric(page, "r_e (fitted)"))
-    _check(page, "computed-bond-length", f"{r_e:.4f} Å")
-    _check(page, "leps-barrier", "0.229 eV")
-    _check(page, "variational-hartree-fock", "A")
+    check(page, SLUG, "computed-bond-length", f"{r_e:.4f} Å")
+    check(page, SLUG, "leps-barrier", "0.229 eV")
+    check(page, SLUG, "variational-hartree-fock", "A")
     assert sum("Correct" in s.value for s in page.success) == 2
     assert any("Not quite" in w.value for w in page.warning)
     assert "2 / 6 solved" in metric(page, "Your score this session")

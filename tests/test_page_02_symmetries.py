@@ -9,43 +9,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import model_suite
-import resources
+from apptest_helpers import check, metric, number, run
 from nnpes_core.analysis import augmentation_study
-from nnpes_core.models import save_model
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "02_Symmetries.py")
 SLUG = "02_symmetries"
 KINDS = ("cartesian", "bp", "equivariant")
 
 
-@pytest.fixture(scope="module")
-def pretrained_dir(tmp_path_factory, morse_water_frames):
-    """Stand-ins for assets/models/water_{cartesian,bp,equivariant}.pt: small models trained for a second."""
-    folder = tmp_path_factory.mktemp("models")
-    train, val = morse_water_frames[:48], morse_water_frames[48:]
-    for kind in KINDS:
-        save_model(model_suite.trained_model(kind, train, val), folder / f"water_{kind}.pt")
-    return folder
-
-
+# Some tests below check the page's own error messages (st.error): runs here pass allow_errors=True.
 @pytest.fixture
-def app(pretrained_dir, monkeypatch) -> AppTest:
-    monkeypatch.setattr(resources, "MODELS_DIR", Path(pretrained_dir))
-    return _run(AppTest.from_file(PAGE, default_timeout=120))
-
-
-def _run(app: AppTest) -> AppTest:
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def _metric(app: AppTest, label: str) -> float:
-    for metric in app.metric:
-        if metric.label == label:
-            return float(metric.value.split()[0])
-    raise AssertionError(f"no metric {label!r}: {[m.label for m in app.metric]}")
+def app(stand_in_models_dir, models_at) -> AppTest:
+    models_at(stand_in_models_dir)
+    return run(AppTest.from_file(PAGE, default_timeout=120), allow_errors=True)
 
 
 def _energy_table(app: AppTest):
@@ -56,13 +32,9 @@ def _symmetry_table(app: AppTest):
     return app.dataframe[1].value.set_index("model · dtype")
 
 
-def _number(text: str) -> float:
-    return float(text)
-
-
-def test_without_pretrained_models_the_page_explains_and_uses_fresh_models(tmp_path, monkeypatch):
-    monkeypatch.setattr(resources, "MODELS_DIR", tmp_path)  # an empty folder: no pretrained models yet
-    app = _run(AppTest.from_file(PAGE, default_timeout=120))
+def test_without_pretrained_models_the_page_explains_and_uses_fresh_models(tmp_path, models_at):
+    models_at(tmp_path)  # an empty folder: no pretrained models yet
+    app = run(AppTest.from_file(PAGE, default_timeout=120), allow_errors=True)
     infos = " ".join(i.value for i in app.info)
     assert all(f"water_{kind}.pt" in infos for kind in KINDS)
     table = _energy_table(app)
@@ -74,65 +46,65 @@ def test_default_run_shows_the_cartesian_failure_and_round_off_for_the_others(ap
     assert len(app.get("iframe")) == 2  # before and after
     table = _energy_table(app)
     assert (table["weights"] == "pretrained on water").all()
-    assert _number(table.loc["Cartesian MLP", "|E(gR) − E(R)| (eV)"]) > 1e-3
+    assert float(table.loc["Cartesian MLP", "|E(gR) − E(R)| (eV)"]) > 1e-3
     for name in ("Behler-Parrinello", "Equivariant MPNN"):
-        assert _number(table.loc[name, "|E(gR) − E(R)| (eV)"]) < 1e-9
-        assert _number(table.loc[name, "max |F(gR) − g·F(R)| (eV/Å)"]) < 1e-9
+        assert float(table.loc[name, "|E(gR) − E(R)| (eV)"]) < 1e-9
+        assert float(table.loc[name, "max |F(gR) − g·F(R)| (eV/Å)"]) < 1e-9
     errors = _symmetry_table(app)
     assert list(errors.index) == [f"{k} · {d}" for k in KINDS for d in ("float32", "float64")]
-    assert _number(errors.loc["cartesian · float64", "rotation ΔE (eV)"]) > 1e-3
-    assert _number(errors.loc["bp · float64", "rotation ΔF (eV/Å)"]) < 1e-10
-    assert _number(errors.loc["equivariant · float32", "rotation ΔF (eV/Å)"]) < 1e-3
+    assert float(errors.loc["cartesian · float64", "rotation ΔE (eV)"]) > 1e-3
+    assert float(errors.loc["bp · float64", "rotation ΔF (eV/Å)"]) < 1e-10
+    assert float(errors.loc["equivariant · float32", "rotation ΔF (eV/Å)"]) < 1e-3
     # the Hessian block check of the default model (Behler-Parrinello) is round-off
-    assert _metric(app, "max |H(QR) − Q H(R) Qᵀ| over all blocks") < 1e-9
+    assert number(metric(app, "max |H(QR) − Q H(R) Qᵀ| over all blocks")) < 1e-9
     assert len(app.get("plotly_chart")) == 1  # the Hessian blocks; augmentation waits for its button
 
 
 def test_the_rotation_sliders_drive_the_measured_change(app):
     app.slider(key="angle").set_value(0)
-    _run(app)
-    assert _metric(app, "|E(gR) − E(R)|") == 0.0  # the identity: even the Cartesian model agrees
+    run(app, allow_errors=True)
+    assert number(metric(app, "|E(gR) − E(R)|")) == 0.0  # the identity: even the Cartesian model agrees
     app.slider(key="angle").set_value(120)
     app.toggle(key="reflect").set_value(True)
     app.slider(key="shift_x").set_value(1.5)
-    _run(app)
-    assert _metric(app, "|E(gR) − E(R)|") > 1e-3
+    run(app, allow_errors=True)
+    assert number(metric(app, "|E(gR) − E(R)|")) > 1e-3
     assert any("rotation by 120°" in c.value and "mirror" in c.value for c in app.caption)
     app.radio(key="viewer_model").set_value("bp")
-    _run(app)
-    assert _metric(app, "|E(gR) − E(R)|") < 1e-9
-    assert _metric(app, "max |F(gR) − g·F(R)|") < 1e-9
+    run(app, allow_errors=True)
+    assert number(metric(app, "|E(gR) − E(R)|")) < 1e-9
+    assert number(metric(app, "max |F(gR) − g·F(R)|")) < 1e-9
 
 
 def test_switching_to_ethanol_uses_fresh_models_and_offers_its_swaps(app):
     app.radio(key="molecule").set_value("Ethanol")
-    _run(app)
+    run(app, allow_errors=True)
     table = _energy_table(app)
     assert all(note.startswith("fresh, random weights") for note in table["weights"])
     swap = next(s for s in app.selectbox if s.key and s.key.startswith("swap::"))
     assert len(swap.options) == 1 + 16  # no swap, C-C, 15 H-H pairs
     swap.set_value(2)
-    _run(app)
-    assert _number(_energy_table(app).loc["Behler-Parrinello", "|E(gR) − E(R)| (eV)"]) < 1e-9
-    assert _metric(app, "max |H(QR) − Q H(R) Qᵀ| over all blocks") < 1e-9
+    run(app, allow_errors=True)
+    assert float(_energy_table(app).loc["Behler-Parrinello", "|E(gR) − E(R)| (eV)"]) < 1e-9
+    assert number(metric(app, "max |H(QR) − Q H(R) Qᵀ| over all blocks")) < 1e-9
     assert any("1,440 relabellings" in c.value for c in app.caption)
 
 
 def test_a_bad_upload_gets_one_clear_line_and_a_good_one_is_used(app):
     app.radio(key="molecule").set_value("Upload an XYZ file")
-    _run(app)
+    run(app, allow_errors=True)
     assert any("Showing water" in c.value for c in app.caption)
     uploader = app.get("file_uploader")[0]
     uploader.set_value(("broken.xyz", b"three atoms\nO 0 0 0\n", "chemical/x-xyz"))
-    _run(app)
+    run(app, allow_errors=True)
     assert any("broken.xyz is not a valid XYZ file" in e.value for e in app.error)
     assert len(app.get("iframe")) == 2  # the page goes on with water
     app.get("file_uploader")[0].set_value(("iron.xyz", b"2\n\nFe 0 0 0\nO 0 0 1.6\n", "chemical/x-xyz"))
-    _run(app)
+    run(app, allow_errors=True)
     assert any("Fe" in e.value and "do not know" in e.value for e in app.error)
     methane = b"5\nmethane\nC 0 0 0\nH 0.63 0.63 0.63\nH -0.63 -0.63 0.63\nH -0.63 0.63 -0.63\nH 0.63 -0.63 -0.63\n"
     app.get("file_uploader")[0].set_value(("methane.xyz", methane, "chemical/x-xyz"))
-    _run(app)
+    run(app, allow_errors=True)
     assert not app.error
     assert any("5 atoms" in c.value for c in app.caption)
 
@@ -141,12 +113,12 @@ def test_the_augmentation_button_trains_and_plots(app, monkeypatch):
     tiny = augmentation_study.AugmentationSettings(n_structures=8, steps=10, batch_size=32, n_validation=4,
                                                    n_test=6)
     monkeypatch.setattr(augmentation_study, "LECTURE", tiny)  # the page imports it on every run
-    _run(app)
+    run(app, allow_errors=True)
     preset = app.selectbox(key="augmentation_preset")
     preset.set_value(preset.options[0])  # the (patched) lecture preset
-    _run(app)
+    run(app, allow_errors=True)
     app.button(key="train_augmentation").click()
-    _run(app)
+    run(app, allow_errors=True)
     assert len(app.get("plotly_chart")) == 2
     runs = app.dataframe[2].value
     assert list(runs["rotations per structure"]) == [0, 10, 100]
@@ -154,23 +126,13 @@ def test_the_augmentation_button_trains_and_plots(app, monkeypatch):
     assert runs["mean |E(QR) − E(R)| (meV)"].iloc[0] > 1e-3  # never round-off for the Cartesian MLP
 
 
-def _check(app: AppTest, problem_id: str, answer: str) -> None:
-    key = f"practice::{SLUG}::{problem_id}::answer"
-    choice = problem_id in ("dipole-under-rotation", "hessian-rotation")
-    (app.radio(key=key) if choice else app.text_input(key=key)).set_value(answer)
-    ids = ["dipole-under-rotation", "cartesian-rotation-error", "ethanol-hydrogen-permutations",
-           "float32-energy-resolution", "hessian-rotation"]
-    [b for b in app.button if b.label == "Check"][ids.index(problem_id)].click()
-    _run(app)
-
-
 def test_practice_answers_are_graded(app):
-    _check(app, "dipole-under-rotation", "A")
+    check(app, SLUG, "dipole-under-rotation", "A", allow_errors=True)
     assert any("Not quite" in w.value for w in app.warning)
-    _check(app, "dipole-under-rotation", "B")
+    check(app, SLUG, "dipole-under-rotation", "B", allow_errors=True)
     assert any("Correct" in s.value for s in app.success)
     value = _symmetry_table(app).loc["cartesian · float64", "rotation ΔE (eV)"]
-    _check(app, "cartesian-rotation-error", f"{value} eV")
+    check(app, SLUG, "cartesian-rotation-error", f"{value} eV", allow_errors=True)
     assert sum("Correct" in s.value for s in app.success) == 2
-    _check(app, "ethanol-hydrogen-permutations", "1440")
+    check(app, SLUG, "ethanol-hydrogen-permutations", "1440", allow_errors=True)
     assert any("Not quite" in w.value for w in app.warning)

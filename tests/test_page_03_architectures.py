@@ -8,66 +8,33 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import model_suite
 import resources
-from nnpes_core.models import save_model
+from apptest_helpers import check, metric, number, run
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "03_Architectures.py")
 SLUG = "03_architectures"
 
 
-@pytest.fixture(scope="module")
-def pretrained_dir(tmp_path_factory, morse_water_frames):
-    """Stand-ins for assets/models/water_{bp,equivariant}.pt: small models trained for a second each."""
-    folder = tmp_path_factory.mktemp("models")
-    train, val = morse_water_frames[:48], morse_water_frames[48:]
-    for kind in ("bp", "equivariant"):
-        save_model(model_suite.trained_model(kind, train, val), folder / f"water_{kind}.pt")
-    return folder
-
-
+# Some tests below check the page's own error messages (st.error): runs here pass allow_errors=True.
 @pytest.fixture
-def models_at(monkeypatch):
-    def use(folder: Path) -> None:
-        monkeypatch.setattr(resources, "MODELS_DIR", Path(folder))
-    return use
-
-
-def _run(app: AppTest | None = None) -> AppTest:
-    app = app or AppTest.from_file(PAGE, default_timeout=180)
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
-def _metric(app: AppTest, label_start: str) -> str:
-    for metric in app.metric:
-        if metric.label.startswith(label_start):
-            return metric.value
-    raise AssertionError(f"no metric {label_start!r}: {[m.label for m in app.metric]}")
-
-
-def _number(text: str) -> float:
-    return float(text.split()[0])
-
-
-@pytest.fixture
-def app_with_models(pretrained_dir, models_at) -> AppTest:
-    models_at(pretrained_dir)
-    return _run()
+def app_with_models(stand_in_models_dir, models_at) -> AppTest:
+    models_at(stand_in_models_dir)
+    return run(AppTest.from_file(PAGE, default_timeout=180), allow_errors=True)
 
 
 def test_without_pretrained_models_the_page_explains_and_still_computes(tmp_path, models_at):
     models_at(tmp_path)  # an empty folder: no pretrained models yet
-    app = _run()
+    app = run(AppTest.from_file(PAGE, default_timeout=180), allow_errors=True)
     infos = " ".join(i.value for i in app.info)
     assert "water_bp.pt" in infos and "water_equivariant.pt" in infos
     assert any("untrained model" in c.value for c in app.caption)
-    assert _number(_metric(app, "max |G(QR + t)")) < 1e-12
-    assert _number(_metric(app, "l = 1: max")) < 1e-12 and _number(_metric(app, "l = 0: max")) < 1e-12
+    assert number(metric(app, "max |G(QR + t)", prefix=True)) < 1e-12
+    assert number(metric(app, "l = 1: max", prefix=True)) < 1e-12
+    assert number(metric(app, "l = 0: max", prefix=True)) < 1e-12
     # measured timings: on a quiet machine about 1 and 2.2; only the order is safe on a busy one
-    assert _number(_metric(app, "Slope with a 5 Å cutoff")) < _number(_metric(app, "Slope with all pairs"))
-    assert _number(_metric(app, "Reference at 8.0 Å")) == pytest.approx(-1.800, abs=1e-3)
+    assert number(metric(app, "Slope with a 5 Å cutoff", prefix=True)) < \
+        number(metric(app, "Slope with all pairs", prefix=True))
+    assert number(metric(app, "Reference at 8.0 Å", prefix=True)) == pytest.approx(-1.800, abs=1e-3)
     assert len(app.get("iframe")) == 3  # cluster viewer + original and rotated feature viewers
     assert len(app.get("plotly_chart")) >= 9
 
@@ -76,11 +43,11 @@ def test_atomic_energies_of_each_pretrained_model_add_up_to_its_energy(app_with_
     app = app_with_models
     for model in ("Behler-Parrinello (water_bp)", "Equivariant MPNN (water_equivariant)"):
         app.radio(key="locality_model").set_value(model)
-        _run(app)
-        assert _number(_metric(app, "|ΣE_I − E|")) < 1e-9
-        assert _metric(app, "Sum of atomic energies") == _metric(app, "Model energy E")
+        run(app, allow_errors=True)
+        assert number(metric(app, "|ΣE_I − E|", prefix=True)) < 1e-9
+        assert metric(app, "Sum of atomic energies", prefix=True) == metric(app, "Model energy E", prefix=True)
         # by default the molecules are farther apart than the cutoff: exactly additive
-        assert abs(_number(_metric(app, "E − Σ E(molecule alone)"))) < 1e-9
+        assert abs(number(metric(app, "E − Σ E(molecule alone)", prefix=True))) < 1e-9
         assert any("cannot see across the gap" in s.value for s in app.success)
     assert any("E_I − reference" in str(df.value.columns) for df in app.dataframe)
 
@@ -89,20 +56,21 @@ def test_molecules_pushed_within_the_cutoff_interact_and_the_page_says_it_extrap
     app = app_with_models
     app.slider(key="spacing").set_value(2.9)
     app.slider(key="n_molecules").set_value(6)
-    _run(app)
-    assert abs(_number(_metric(app, "E − Σ E(molecule alone)"))) > 1e-6
+    run(app, allow_errors=True)
+    assert abs(number(metric(app, "E − Σ E(molecule alone)", prefix=True))) > 1e-6
     assert any("extrapolations" in w.value for w in app.warning)
-    assert _number(_metric(app, "|ΣE_I − E|")) < 1e-9  # the sum rule holds anyway
+    assert number(metric(app, "|ΣE_I − E|", prefix=True)) < 1e-9  # the sum rule holds anyway
 
 
 def test_the_shipped_pretrained_models_give_exact_sums_and_equivariant_features():
     shipped = resources.ROOT / "assets" / "models"
     if not (shipped / "water_bp.pt").is_file() or not (shipped / "water_equivariant.pt").is_file():
         pytest.skip("the pretrained water models are not in assets/models yet")
-    app = _run()  # resources.MODELS_DIR is the real folder here
+    # resources.MODELS_DIR is the real folder here
+    app = run(AppTest.from_file(PAGE, default_timeout=180), allow_errors=True)
     assert not app.info or not any("not available yet" in i.value for i in app.info)
-    assert _number(_metric(app, "|ΣE_I − E|")) < 1e-9
-    assert _number(_metric(app, "l = 1: max")) < 1e-12
+    assert number(metric(app, "|ΣE_I − E|", prefix=True)) < 1e-9
+    assert number(metric(app, "l = 1: max", prefix=True)) < 1e-12
     assert not any("untrained model" in c.value for c in app.caption)
 
 
@@ -110,11 +78,11 @@ def test_the_cutoff_slider_sets_the_neighbour_count(app_with_models):
     app = app_with_models
     app.selectbox(key="structure").set_value("single water molecule")
     app.slider(key="cutoff_radius").set_value(1.0)
-    _run(app)
-    assert _metric(app, "Neighbours inside the sphere") == "2"  # the oxygen's two hydrogens at 0.97 Å
+    run(app, allow_errors=True)
+    assert metric(app, "Neighbours inside the sphere", prefix=True) == "2"  # the oxygen's two hydrogens at 0.97 Å
     app.selectbox(key="center_atom").set_value(1)
-    _run(app)
-    assert _metric(app, "Neighbours inside the sphere") == "1"  # a hydrogen sees only its oxygen
+    run(app, allow_errors=True)
+    assert metric(app, "Neighbours inside the sphere", prefix=True) == "1"  # a hydrogen sees only its oxygen
 
 
 def test_symmetry_function_harmonic_and_message_widgets(app_with_models):
@@ -126,12 +94,12 @@ def test_symmetry_function_harmonic_and_message_widgets(app_with_models):
     app.selectbox(key="fp_molecule").set_value("ethanol")
     app.slider(key="fp_angle").set_value(200)
     app.radio(key="harmonic_l").set_value(1)
-    _run(app)
+    run(app, allow_errors=True)
     app.radio(key="harmonic_m_1").set_value(2)
     app.number_input(key="msg_vx").set_value(-1.5)
     app.slider(key="msg_angle").set_value(250)
-    _run(app)
-    assert _number(_metric(app, "max |G(QR + t)")) < 1e-12
+    run(app, allow_errors=True)
+    assert number(metric(app, "max |G(QR + t)", prefix=True)) < 1e-12
     assert any("228 symmetry functions per atom" in c.value for c in app.caption)  # ethanol: C, H, O
     message_table = next(df.value for df in app.dataframe if "path l₁ ⊗ l₂ → l₃" in df.value.columns)
     assert len(message_table) == 8 and all(float(e) < 1e-12 for e in message_table["error"])
@@ -141,7 +109,7 @@ def test_a_zero_bond_vector_is_a_clear_message(app_with_models):
     app = app_with_models
     for component in "xyz":
         app.number_input(key=f"msg_r{component}").set_value(0.0)
-    _run(app)
+    run(app, allow_errors=True)
     assert any("bond vector must not be zero" in e.value for e in app.error)
 
 
@@ -152,20 +120,20 @@ def test_rotating_the_molecule_rotates_the_pretrained_features(app_with_models):
     app.selectbox(key="feature_axis").set_value("(1, 1, 1)")
     app.slider(key="feature_channel").set_value(3)
     app.selectbox(key="feature_structure").set_value("the structure above")
-    _run(app)
-    assert _number(_metric(app, "l = 1: max")) < 1e-12
-    assert _number(_metric(app, "l = 0: max")) < 1e-12
-    assert _number(_metric(app, "Energy change under the rotation")) < 1e-9
+    run(app, allow_errors=True)
+    assert number(metric(app, "l = 1: max", prefix=True)) < 1e-12
+    assert number(metric(app, "l = 0: max", prefix=True)) < 1e-12
+    assert number(metric(app, "Energy change under the rotation", prefix=True)) < 1e-9
 
 
 def test_the_local_ion_model_is_flat_beyond_any_chosen_cutoff(app_with_models):
     app = app_with_models
     app.select_slider(key="ion_cutoff").set_value(3.0)
     app.slider(key="ion_probe").set_value(6.0)
-    _run(app)
+    run(app, allow_errors=True)
     caption = next(c.value for c in app.caption if c.value.startswith("Trained live"))
     assert "varies by 0.0e+00 eV" in caption
-    assert _number(_metric(app, "Reference at 6.0 Å")) == pytest.approx(-14.3996 / 6.0, abs=2e-3)
+    assert number(metric(app, "Reference at 6.0 Å", prefix=True)) == pytest.approx(-14.3996 / 6.0, abs=2e-3)
 
 
 def test_full_cost_series_button_runs_with_progress(app_with_models, monkeypatch):
@@ -181,7 +149,7 @@ def test_full_cost_series_button_runs_with_progress(app_with_models, monkeypatch
     app = app_with_models
     app.radio(key="cost_kind").set_value("bp")
     app.button(key="cost_full").click()
-    _run(app)
+    run(app, allow_errors=True)
     assert app.session_state["cost_full_bp"]["cutoff"].n_atoms.tolist() == [10, 20, 40]
     assert "Slope with a 5 Å cutoff" in [m.label for m in app.metric]
 
@@ -190,31 +158,26 @@ def test_lecture_mode_and_the_fit_choice_run(app_with_models):
     app = app_with_models
     full_text = " ".join(m.value for m in app.markdown)
     app.sidebar.toggle(key="lecture_mode").set_value(True)
-    _run(app)
+    run(app, allow_errors=True)
     lecture_text = " ".join(m.value for m in app.markdown)
     assert "Two ways to build symmetry in" in lecture_text and len(lecture_text) < len(full_text)
     app.radio(key="ua_depth").set_value(1)
     app.radio(key="ua_width").set_value(2)
-    _run(app)
-    small = _number(_metric(app, "Test RMSE of this network"))
+    run(app, allow_errors=True)
+    small = number(metric(app, "Test RMSE of this network", prefix=True))
     app.radio(key="ua_depth").set_value(3)
     app.radio(key="ua_width").set_value(32)
-    _run(app)
-    assert _number(_metric(app, "Test RMSE of this network")) < 0.5 * small  # universal approximation at work
+    run(app, allow_errors=True)
+    # universal approximation at work
+    assert number(metric(app, "Test RMSE of this network", prefix=True)) < 0.5 * small
 
 
 def test_practice_problems_grade_right_and_wrong_answers(app_with_models):
     app = app_with_models
-    reference = _number(_metric(app, "Reference at 8.0 Å"))
-    model = _number(_metric(app, "Model at 8.0 Å"))
-    key = f"practice::{SLUG}::missed-coulomb-energy::answer"
-    app.text_input(key=key).set_value(f"{model - reference:.3f} eV")
-    buttons = [b for b in app.button if b.label == "Check"]
-    buttons[3].click()
-    _run(app)
+    reference = number(metric(app, "Reference at 8.0 Å", prefix=True))
+    model = number(metric(app, "Model at 8.0 Å", prefix=True))
+    check(app, SLUG, "missed-coulomb-energy", f"{model - reference:.3f} eV", allow_errors=True)
     assert any("Correct" in s.value for s in app.success)
-    app.radio(key=f"practice::{SLUG}::features-under-rotation::answer").set_value("C")
-    [b for b in app.button if b.label == "Check"][1].click()
-    _run(app)
+    check(app, SLUG, "features-under-rotation", "C", allow_errors=True)
     assert app.warning, "a wrong choice gets a warning"
     assert "1 / 5 solved" in app.metric[-1].value

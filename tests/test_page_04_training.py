@@ -10,28 +10,23 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import check, run as run_page, texts  # (``run`` names a training run here)
 from nnpes_core.models import model_from_checkpoint
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "04_Training.py")
+SLUG = "04_training"
 RUN_KEY = "training_run"
-
-
-def texts(app: AppTest) -> str:
-    parts = [m.value for m in app.markdown] + [c.value for c in app.caption] + [i.value for i in app.info]
-    parts += [s.value for s in app.success] + [w.value for w in app.warning]
-    return "\n".join(parts)
+PAGE_TEXT = ("markdown", "caption", "info", "success", "warning")  # the elements ``texts`` reads here
 
 
 def metrics(app: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
+# Some tests below check the page's own error messages (st.error): runs here pass allow_errors=True.
 @pytest.fixture
 def page() -> AppTest:
-    app = AppTest.from_file(PAGE, default_timeout=120)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run_page(AppTest.from_file(PAGE, default_timeout=120), allow_errors=True)
 
 
 def short_training(app: AppTest, epochs: int = 2) -> AppTest:
@@ -42,7 +37,7 @@ def short_training(app: AppTest, epochs: int = 2) -> AppTest:
 
 def test_default_run_shows_the_data_and_the_controls_without_training(page):
     assert "Training a potential" in page.title[0].value
-    text = texts(page)
+    text = texts(page, *PAGE_TEXT)
     assert "1500 water structures" in text and "B3LYP/6-31G*" in text
     assert "Training runs on: **CPU" in text or "Training runs on: **GPU" in text
     assert page.radio(key="train_dataset").value.startswith("Water")
@@ -62,7 +57,7 @@ def test_a_short_training_shows_test_errors_registers_and_offers_the_model(page)
     assert "Throughput (structures/s)" in shown
     run = page.session_state[RUN_KEY]
     assert run["status"] == "finished" and run["best_epoch"] >= 1
-    assert "available on every page of this session" in texts(page)
+    assert "available on every page of this session" in texts(page, *PAGE_TEXT)
     assert run["model_name"] in page.session_state["session_models"]
     assert len(page.get("download_button")) == 1
     loaded = model_from_checkpoint(torch.load(io.BytesIO(run["checkpoint"]), weights_only=True))
@@ -75,7 +70,7 @@ def test_forces_only_training_is_accepted_and_reports_the_constant(page):
     page.number_input(key="train_alpha").set_value(0.0).run()
     short_training(page).button(key="train_start").click().run()
     assert not page.exception, page.exception
-    assert "α = 0: the model never saw an energy" in texts(page)
+    assert "α = 0: the model never saw an energy" in texts(page, *PAGE_TEXT)
     assert page.session_state[RUN_KEY]["summary"]["energy_offset"] > 100  # eV: water's total energy is missing
 
 
@@ -106,7 +101,7 @@ def test_a_valid_upload_trains(page, morse_water_frames):
     page.radio(key="train_dataset").set_value("Upload an extended-XYZ file").run()
     page.get("file_uploader")[0].set_value(("water.extxyz", buffer.getvalue().encode(), "text/plain")).run()
     assert not page.error, [e.value for e in page.error]
-    assert "20 structures" in texts(page)
+    assert "20 structures" in texts(page, *PAGE_TEXT)
     short_training(page, 1).button(key="train_start").click().run()
     assert not page.exception, page.exception
     assert page.session_state[RUN_KEY]["status"] == "finished"
@@ -124,7 +119,7 @@ def test_a_run_interrupted_by_the_stop_button_keeps_its_best_model(page):
     assert not page.exception, page.exception
     run = page.session_state[RUN_KEY]
     assert run["status"] == "stopped" and "summary" in run
-    assert "Stopped: the best epoch so far is kept" in texts(page)
+    assert "Stopped: the best epoch so far is kept" in texts(page, *PAGE_TEXT)
     assert page.session_state["session_models"][run["model_name"]]["stop_reason"] == "stopped"
 
 
@@ -134,7 +129,7 @@ def test_the_2d_surface_and_h2_datasets_train(page):
     assert not page.exception, page.exception
     assert "Throughput (points/s)" in metrics(page)
     page.radio(key="train_dataset").set_value("H₂ curve, FCI (shipped)").run()
-    assert "minus the derivative of a cubic spline" in texts(page)
+    assert "minus the derivative of a cubic spline" in texts(page, *PAGE_TEXT)
     page.button(key="train_start").click().run()
     assert not page.exception, page.exception
     assert page.session_state[RUN_KEY]["label"].startswith("H₂")
@@ -145,7 +140,7 @@ def test_the_rotation_experiment_measures_the_cartesian_failure():
     app = AppTest.from_file(PAGE, default_timeout=120)
     app.session_state["lecture_mode"] = True  # the short preset: 3 s per model
     app.run()
-    assert "One loss, two weights" in texts(app)  # the projector version of the text
+    assert "One loss, two weights" in texts(app, *PAGE_TEXT)  # the projector version of the text
     app.button(key="run_rotation").click().run()
     assert not app.exception, app.exception
     caption = next(c.value for c in app.caption if c.value.startswith("Force RMSE of the cartesian MLP"))
@@ -154,11 +149,8 @@ def test_the_rotation_experiment_measures_the_cartesian_failure():
 
 
 def test_practice_answers_are_graded(page):
-    key = "practice::04_training::labels-per-calculation::answer"
-    page.text_input(key=key).set_value("10")
-    [b for b in page.button if b.label == "Check"][0].click().run()
+    check(page, SLUG, "labels-per-calculation", "10", allow_errors=True)
     assert any("Correct" in s.value for s in page.success)
-    page.radio(key="practice::04_training::forces-only-unknown::answer").set_value("B")
-    [b for b in page.button if b.label == "Check"][2].click().run()
+    check(page, SLUG, "forces-only-unknown", "B", allow_errors=True)
     assert page.warning, "a wrong choice gets a warning"
     assert "1 / 6 solved" in page.metric[-1].value

@@ -2,52 +2,24 @@
 the training data, the committee spread, a slice computed live, Müller-Brown, and the practice problems."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import check, metric, number, run, texts
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "app" / "pages" / "05_PES_Slices.py")
 SLUG = "05_pes_slices"
-PROBLEMS = ["thermal-energy-1200k", "largest-slice-error", "spread-beyond-data", "projection-hides-coordinates",
-            "spread-is-not-error"]
 MODELS_READY = all((ROOT / "assets" / "models" / f"water_{name}.pt").is_file()
                    for name in ("bp", "equivariant", "committee"))
 needs_models = pytest.mark.skipif(not MODELS_READY, reason="pretrained water models not made yet")
 
 
-def run(target) -> AppTest:
-    app = target.run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
-
-
 @pytest.fixture
 def page() -> AppTest:
     return run(AppTest.from_file(PAGE, default_timeout=180))
-
-
-def metric(app: AppTest, label: str) -> str:
-    (found,) = [m for m in app.metric if m.label == label]
-    return found.value
-
-
-def number(text: str) -> float:
-    return float(re.search(r"[-−]?\d+\.?\d*", text).group().replace("−", "-"))
-
-
-def texts(app: AppTest) -> str:
-    return "\n".join([m.value for m in app.markdown] + [c.value for c in app.caption])
-
-
-def check(app: AppTest, problem_id: str, answer: str) -> None:
-    key = f"practice::{SLUG}::{problem_id}::answer"
-    radios = [r for r in app.radio if r.key == key]
-    (radios[0] if radios else app.text_input(key=key)).set_value(answer)
-    run([b for b in app.button if b.label == "Check"][PROBLEMS.index(problem_id)].click())
 
 
 @needs_models
@@ -62,9 +34,9 @@ def test_default_view_shows_accurate_models_near_the_data_only_and_grades_answer
     assert "minimum at (Å)" in page.dataframe[0].value.columns
 
     largest = number(metric(page, "Largest |error| on the slice"))
-    check(page, "largest-slice-error", f"{largest} meV")
-    check(page, "thermal-energy-1200k", "0.1034 eV")
-    check(page, "spread-is-not-error", "A")
+    check(page, SLUG, "largest-slice-error", f"{largest} meV")
+    check(page, SLUG, "thermal-energy-1200k", "0.1034 eV")
+    check(page, SLUG, "spread-is-not-error", "A")
     assert sum("Correct" in s.value for s in page.success) == 2
     assert any("Not quite" in w.value for w in page.warning)
     assert "2 / 5 solved" in metric(page, "Your score this session")
@@ -100,10 +72,8 @@ def test_lecture_preset_trains_the_muller_brown_committee_fast_and_it_knows_wher
         3 * number(metric(page, "Müller-Brown error, near data"))
 
 
-def test_without_pretrained_models_the_page_says_so_and_still_runs(monkeypatch, tmp_path):
-    import resources
-
-    monkeypatch.setattr(resources, "MODELS_DIR", tmp_path)
+def test_without_pretrained_models_the_page_says_so_and_still_runs(models_at, tmp_path):
+    models_at(tmp_path)
     app = run(AppTest.from_file(PAGE, default_timeout=180))
     assert any("not available yet" in i.value for i in app.info)
     assert "Müller-Brown spread, beyond" in [m.label for m in app.metric]

@@ -2,39 +2,22 @@
 (zero for −∇E, not for the direct net), NVE on the surface and for water — and the practice problems."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import check, metric, number, run, texts
+
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "app" / "pages" / "06_Forces_and_Conservation.py")
 SLUG = "06_forces_and_conservation"
-PROBLEMS = ["rotational-field-work", "direct-loop-work", "direct-rms-change", "conservative-by-construction",
-            "why-drift"]
 WATER_READY = all((ROOT / "assets" / "models" / f"water_{name}.pt").is_file() for name in ("bp", "direct"))
-
-
-def run(target) -> AppTest:
-    app = target.run()
-    assert not app.exception, app.exception
-    assert not app.error, [e.value for e in app.error]
-    return app
 
 
 @pytest.fixture
 def page() -> AppTest:
     return run(AppTest.from_file(PAGE, default_timeout=180))
-
-
-def metric(app: AppTest, label: str) -> str:
-    (found,) = [m for m in app.metric if m.label == label]
-    return found.value
-
-
-def number(text: str) -> float:
-    return float(re.search(r"[-−]?\d+\.?\d*(e[-+]?\d+)?", text).group().replace("−", "-"))
 
 
 def loop_table(app: AppTest) -> dict[str, dict]:
@@ -72,16 +55,9 @@ def test_moving_the_loop_changes_the_direct_networks_work_only(page):
 
 def test_practice_answers_are_graded(page):
     work = number(metric(page, "Loop work W, direct network"))
-
-    def check(problem_id, answer):
-        key = f"practice::{SLUG}::{problem_id}::answer"
-        radios = [r for r in page.radio if r.key == key]
-        (radios[0] if radios else page.text_input(key=key)).set_value(answer)
-        run([b for b in page.button if b.label == "Check"][PROBLEMS.index(problem_id)].click())
-
-    check("direct-loop-work", f"{work}")
-    check("rotational-field-work", "-3.14")
-    check("conservative-by-construction", "A")
+    check(page, SLUG, "direct-loop-work", f"{work}")
+    check(page, SLUG, "rotational-field-work", "-3.14")
+    check(page, SLUG, "conservative-by-construction", "A")
     assert sum("Correct" in s.value for s in page.success) == 2
     assert any("Not quite" in w.value for w in page.warning)
     assert "2 / 5 solved" in metric(page, "Your score this session")
@@ -90,7 +66,7 @@ def test_practice_answers_are_graded(page):
 @pytest.mark.skipif(not WATER_READY, reason="pretrained water models not made yet")
 def test_water_nve_in_lecture_mode_shows_the_direct_model_drifting(page):
     run(page.sidebar.toggle(key="lecture_mode").set_value(True))
-    assert "1000 steps" in "\n".join(c.value for c in page.caption)
+    assert "1000 steps" in texts(page, "caption")
     run(page.button(key="water_run").click())
     table = page.dataframe[1].value
     drift = {row["Model"].split(" ")[0]: abs(float(row["drift (eV/ps)"])) for _, row in table.iterrows()}
@@ -99,10 +75,8 @@ def test_water_nve_in_lecture_mode_shows_the_direct_model_drifting(page):
     assert len(page.get("plotly_chart")) == 5
 
 
-def test_without_pretrained_water_models_the_page_says_so_and_still_runs(monkeypatch, tmp_path):
-    import resources
-
-    monkeypatch.setattr(resources, "MODELS_DIR", tmp_path)
+def test_without_pretrained_water_models_the_page_says_so_and_still_runs(models_at, tmp_path):
+    models_at(tmp_path)
     app = run(AppTest.from_file(PAGE, default_timeout=180))
     assert any("not available yet" in i.value for i in app.info)
     assert not [b for b in app.button if b.key == "water_run"]

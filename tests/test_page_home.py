@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest_helpers import run, texts
 from nnpes_core import course
 
 HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
@@ -13,16 +14,12 @@ HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 
 @pytest.fixture
 def home() -> AppTest:
-    app = AppTest.from_file(HOME, default_timeout=60)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return run(AppTest.from_file(HOME, default_timeout=60), allow_errors=True)
 
 
 def _texts(app: AppTest) -> str:
-    parts = [m.value for m in app.markdown] + [c.value for c in app.caption]
-    parts += [str(link.proto) for link in app.get("page_link")]
-    return "\n".join(parts)
+    """The markdown and captions, and the page links (their label and target) of the lesson map."""
+    return "\n".join([texts(app)] + [str(link.proto) for link in app.get("page_link")])
 
 
 def test_home_runs_without_exception_and_shows_the_course(home):

@@ -25,7 +25,7 @@ from ase import Atoms
 from torch import nn
 
 from nnpes_core.analysis.evaluation import energies_and_forces
-from nnpes_core.data.augmentation import augment_with_rotations, random_rotation_matrices, rotated_frame
+from nnpes_core.data.augmentation import augment_with_rotations, rotated_test_set
 from nnpes_core.training import EpochReport, default_config, train_new_model
 
 Progress = Callable[[float, str], None]  # progress(fraction done in [0, 1], message)
@@ -72,12 +72,6 @@ class AugmentationRun:
     seconds: float
     errors: RotationErrors
     model: nn.Module
-
-
-def rotated_test_set(test_frames: Sequence[Atoms], seed: int = 1) -> tuple[list[Atoms], np.ndarray]:
-    """Each test structure turned about its centre by one random rotation; (frames, rotations [n, 3, 3])."""
-    rotations = random_rotation_matrices(len(test_frames), np.random.default_rng(seed))
-    return [rotated_frame(atoms, rotation) for atoms, rotation in zip(test_frames, rotations)], rotations
 
 
 def rotation_errors(model: nn.Module, test_frames: Sequence[Atoms], rotated_frames: Sequence[Atoms],

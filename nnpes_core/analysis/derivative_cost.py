@@ -106,6 +106,16 @@ def _warm_up(model: nn.Module, atoms: Atoms, dtype: torch.dtype) -> None:
     hessian_vector_product(model, atoms, np.ones(3 * len(atoms)), dtype)
 
 
+def _stopped(progress: Progress | None, done: int, total: int, message: str,
+             series: dict[str, TimedSeries]) -> bool:
+    """Report progress; when ``progress`` answers False, mark every series stopped by the user."""
+    if progress is None or progress(done, total, message) is not False:
+        return False
+    for timed in series.values():
+        timed.stop_reason = timed.stop_reason or "stopped by the user"
+    return True
+
+
 def time_force_methods(model: nn.Module, structures: Sequence[Atoms], dtype: torch.dtype = torch.float64,
                        repeats: int = 5, step: float = 1e-3, max_seconds: float = 1.0,
                        progress: Progress | None = None, threads: int | None = None) -> dict[str, TimedSeries]:
@@ -126,9 +136,7 @@ def _time_force_methods(model, structures, dtype, repeats, step, max_seconds, pr
     if structures:
         _warm_up(model, structures[0], dtype)
     for index, atoms in enumerate(structures):
-        if progress is not None and progress(index, len(structures), f"forces: {len(atoms)} atoms") is False:
-            for timed in series.values():
-                timed.stop_reason = timed.stop_reason or "stopped by the user"
+        if _stopped(progress, index, len(structures), f"forces: {len(atoms)} atoms", series):
             break
         series["energy"].add(len(atoms), median_seconds(lambda: energies(model, atoms, dtype), repeats))
         series["autograd"].add(len(atoms), median_seconds(lambda: model_forces(model, atoms, dtype), repeats))
@@ -163,9 +171,7 @@ def _time_hessian_methods(model, structures, dtype, repeats, max_seconds, seed,
     if structures:
         _warm_up(model, structures[0], dtype)
     for index, atoms in enumerate(structures):
-        if progress is not None and progress(index, len(structures), f"Hessian: {len(atoms)} atoms") is False:
-            for timed in series.values():
-                timed.stop_reason = timed.stop_reason or "stopped by the user"
+        if _stopped(progress, index, len(structures), f"Hessian: {len(atoms)} atoms", series):
             break
         vector = rng.standard_normal(3 * len(atoms))
         series["hvp"].add(len(atoms), median_seconds(

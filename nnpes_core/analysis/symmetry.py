@@ -23,6 +23,7 @@ from torch import nn
 
 from nnpes_core.analysis.derivatives import hessian
 from nnpes_core.analysis.evaluation import energies_and_forces
+from nnpes_core.data.augmentation import random_rotation  # uniform on SO(3), re-exported by analysis
 
 OPERATIONS = ("translation", "rotation", "reflection", "permutation")
 
@@ -49,16 +50,6 @@ class SymmetryOperation:
     def transform_forces(self, forces: np.ndarray) -> np.ndarray:
         """g F: what the forces [n_atoms, 3] must become for an equivariant model."""
         return (np.asarray(forces) @ self.matrix.T)[self.permutation]
-
-
-def random_rotation(rng: np.random.Generator) -> np.ndarray:
-    """A rotation matrix [3, 3] drawn uniformly, from a random unit quaternion (w, x, y, z)."""
-    w, x, y, z = (quaternion := rng.standard_normal(4)) / np.linalg.norm(quaternion)
-    return np.array([
-        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-    ])
 
 
 def random_reflection(rng: np.random.Generator) -> np.ndarray:

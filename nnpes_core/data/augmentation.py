@@ -8,6 +8,9 @@ the same and the forces turn with the molecule,
 
 so the copies are exact labels for free. The lesson: the symmetry error shrinks with more copies but
 never reaches round-off, because a finite sample of orientations never pins down all of SO(3).
+
+The random rotations drawn here (``random_rotation_matrices``, ``random_rotation``) are the project's
+only ones: the water clusters and the symmetry checks draw theirs from the same functions.
 """
 from __future__ import annotations
 
@@ -30,6 +33,11 @@ def random_rotation_matrices(n: int, rng: np.random.Generator) -> np.ndarray:
         np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], axis=-1),
         np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], axis=-1),
     ], axis=1)
+
+
+def random_rotation(rng: np.random.Generator) -> np.ndarray:
+    """One rotation matrix [3, 3] drawn uniformly from SO(3): ``random_rotation_matrices`` with n = 1."""
+    return random_rotation_matrices(1, rng)[0]
 
 
 def rotated_frame(atoms: Atoms, rotation: np.ndarray, about_centroid: bool = True) -> Atoms:
@@ -55,6 +63,16 @@ def rotated_frame(atoms: Atoms, rotation: np.ndarray, about_centroid: bool = Tru
     if labels:
         moved.calc = SinglePointCalculator(moved, **labels)
     return moved
+
+
+def rotated_test_set(test_frames: Sequence[Atoms], seed: int = 1) -> tuple[list[Atoms], np.ndarray]:
+    """Each test structure turned about its centre by one random rotation; (frames, rotations [n, 3, 3]).
+
+    Labels turn with it (energy kept, forces rotated), so the copies test a model on orientations it
+    may never have seen; the rotations are returned to turn predictions made on the originals alike.
+    """
+    rotations = random_rotation_matrices(len(test_frames), np.random.default_rng(seed))
+    return [rotated_frame(atoms, rotation) for atoms, rotation in zip(test_frames, rotations)], rotations
 
 
 def augment_with_rotations(frames: Sequence[Atoms], n_rotations: int, seed: int = 0,

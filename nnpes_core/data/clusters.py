@@ -16,6 +16,8 @@ import numpy as np
 from ase import Atoms
 from ase.build import molecule
 
+from nnpes_core.data.augmentation import random_rotation_matrices
+
 ARGON_LATTICE_CONSTANT = 5.26  # Å, solid argon near its triple point (nearest neighbours at a/√2 = 3.72 Å)
 
 
@@ -50,15 +52,6 @@ def fcc_cluster(n_atoms: int, symbol: str = "Ar", lattice_constant: float = ARGO
     return Atoms([symbol] * n_atoms, positions=positions)
 
 
-def random_rotation_matrix(rng: np.random.Generator) -> np.ndarray:
-    """A uniformly random rotation [3, 3] (QR of a Gaussian matrix, signs fixed so det = +1)."""
-    q, r = np.linalg.qr(rng.standard_normal((3, 3)))
-    q = q * np.sign(np.diag(r))
-    if np.linalg.det(q) < 0:
-        q[:, 0] = -q[:, 0]
-    return q
-
-
 def water_cluster(n_molecules: int, min_oxygen_distance: float = 2.9, density: float | None = None,
                   seed: int = 0, max_tries: int = 20000) -> Atoms:
     """``n_molecules`` rigid water molecules (ASE's gas-phase geometry) at random orientations.
@@ -91,7 +84,8 @@ def water_cluster(n_molecules: int, min_oxygen_distance: float = 2.9, density: f
         if oxygens and np.min(np.linalg.norm(np.array(oxygens) - point, axis=1)) < min_oxygen_distance:
             continue
         oxygens.append(point)
-    positions = [template.positions @ random_rotation_matrix(rng).T + center for center in oxygens]
+    rotations = random_rotation_matrices(n_molecules, rng)  # [n_molecules, 3, 3], one per molecule
+    positions = [template.positions @ rotation.T + center for rotation, center in zip(rotations, oxygens)]
     cluster = Atoms(template.get_chemical_symbols() * n_molecules, positions=np.concatenate(positions))
     cluster.positions -= cluster.get_center_of_mass()
     return cluster

@@ -95,6 +95,31 @@ def sample_surface(surface: Surface2D, n_points: int, seed: int = 0, energy_max:
     return xy, surface(xy).detach()
 
 
+def _full_batch_adam(model: nn.Module, loss: Callable[[], torch.Tensor], steps: int, learning_rate: float,
+                     seed: int, callback: Callable[[int, float], bool | None] | None) -> list[float]:
+    """Fresh seeded weights, then ``steps`` Adam steps on ``loss()`` (all points at once) with a cosine
+    schedule down to 1 % of ``learning_rate``; returns the loss per step. ``callback(step, loss)`` may
+    return False to stop."""
+    with torch.random.fork_rng(devices=[]):  # seeded weights without touching the global generator
+        torch.manual_seed(seed)
+        for layer in model.network:
+            if isinstance(layer, nn.Linear):
+                layer.reset_parameters()
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps, eta_min=learning_rate * 0.01)
+    losses: list[float] = []
+    for step in range(1, steps + 1):
+        optimizer.zero_grad(set_to_none=True)
+        value = loss()
+        value.backward()
+        optimizer.step()
+        schedule.step()
+        losses.append(float(value.detach()))
+        if callback is not None and callback(step, losses[-1]) is False:
+            break
+    return losses
+
+
 def fit_surface(
     model: SurfaceMLP, xy: torch.Tensor, energy: torch.Tensor, gradient: torch.Tensor | None = None,
     alpha: float = 1.0, beta: float = 1.0, steps: int = 1000, learning_rate: float = 2e-2, seed: int = 0,
@@ -114,31 +139,19 @@ def fit_surface(
     model.fit_normalisation(xy, energy)
     energy_scale = model.energy_std
     gradient_scale = gradient.pow(2).mean().sqrt().clamp(min=1e-8) if gradient is not None else None
-    with torch.random.fork_rng(devices=[]):  # seeded weights without touching the global generator
-        torch.manual_seed(seed)
-        for layer in model.network:
-            if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps, eta_min=learning_rate * 0.01)
-    result = SurfaceFit(model=model)
-    for step in range(1, steps + 1):
-        optimizer.zero_grad(set_to_none=True)
+
+    def loss() -> torch.Tensor:
         if gradient is not None and beta > 0:
             points = xy.detach().requires_grad_(True)
             predicted = model(points)
             (predicted_gradient,) = torch.autograd.grad(predicted.sum(), points, create_graph=True)
-            loss = beta * ((predicted_gradient - gradient) / gradient_scale).pow(2).sum(-1).mean()
+            value = beta * ((predicted_gradient - gradient) / gradient_scale).pow(2).sum(-1).mean()
             if alpha > 0:
-                loss = loss + alpha * ((predicted - energy) / energy_scale).pow(2).mean()
-        else:
-            loss = ((model(xy) - energy) / energy_scale).pow(2).mean()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        result.losses.append(float(loss.detach()))
-        if callback is not None and callback(step, result.losses[-1]) is False:
-            break
+                value = value + alpha * ((predicted - energy) / energy_scale).pow(2).mean()
+            return value
+        return ((model(xy) - energy) / energy_scale).pow(2).mean()
+
+    result = SurfaceFit(model=model, losses=_full_batch_adam(model, loss, steps, learning_rate, seed, callback))
     model.eval()
     with torch.no_grad():
         result.train_rmse = float((model(xy) - energy).pow(2).mean().sqrt())
@@ -241,23 +254,11 @@ def fit_force_field(
     model = model.to(xy.dtype)
     model.fit_normalisation(xy, forces)
     scale = forces.pow(2).sum(-1).mean().sqrt().clamp(min=1e-8)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        for layer in model.network:
-            if isinstance(layer, nn.Linear):
-                layer.reset_parameters()
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps, eta_min=learning_rate * 0.01)
-    result = SurfaceFit(model=model)
-    for step in range(1, steps + 1):
-        optimizer.zero_grad(set_to_none=True)
-        loss = ((model(xy) - forces) / scale).pow(2).sum(-1).mean()
-        loss.backward()
-        optimizer.step()
-        schedule.step()
-        result.losses.append(float(loss.detach()))
-        if callback is not None and callback(step, result.losses[-1]) is False:
-            break
+
+    def loss() -> torch.Tensor:
+        return ((model(xy) - forces) / scale).pow(2).sum(-1).mean()
+
+    result = SurfaceFit(model=model, losses=_full_batch_adam(model, loss, steps, learning_rate, seed, callback))
     model.eval()
     with torch.no_grad():
         result.train_rmse = float((model(xy) - forces).pow(2).sum(-1).mean().sqrt())
