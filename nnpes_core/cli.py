@@ -16,6 +16,7 @@ import os
 import sys
 
 EXIT_BAD_INPUT = 2
+SMALL_SYSTEM = 100  # atoms: below this, MD runs on one thread
 
 
 class CommandError(Exception):
@@ -171,9 +172,17 @@ def command_md(args) -> None:
 
     atoms = _read(args.structure, require_energy=False, require_forces=False)[0] if args.structure \
         else molecule(args.molecule)
-    atoms.calc = load_calculator(args.model)
-    run = run_nve(atoms, steps=args.steps, timestep_fs=args.timestep, temperature=args.temperature,
-                  seed=args.seed, trajectory_path=args.trajectory)
+    import torch
+
+    atoms.calc = load_calculator(args.model, dtype="float64")
+    threads = torch.get_num_threads()
+    if len(atoms) < SMALL_SYSTEM:
+        torch.set_num_threads(1)  # tiny tensors: a second thread costs more than it gives (2-3x slower)
+    try:
+        run = run_nve(atoms, steps=args.steps, timestep_fs=args.timestep, temperature=args.temperature,
+                      seed=args.seed, trajectory_path=args.trajectory)
+    finally:
+        torch.set_num_threads(threads)
     print(f"{args.steps} steps of {args.timestep} fs: {run.steps_per_second:.0f} steps/s, "
           f"total-energy drift {run.drift_ev_per_ps:.2e} eV/ps, fluctuation {1e3 * run.energy_fluctuation:.3f} meV")
 

@@ -109,3 +109,19 @@ def test_nan_in_the_data_file_is_a_one_line_error(workdir, tmp_path, capsys):
     assert_bad_input(["eval", "--model", str(workdir / "model.pt"), "--data", str(path)], capsys, "NaN")
     assert_bad_input(["train", "--model", "bp", "--train", str(path), "--out", str(tmp_path / "m.pt")],
                      capsys, "NaN")
+
+
+def test_md_runs_nve_with_a_shipped_model_and_reports_speed_and_drift(tmp_path, capsys):
+    capsys.readouterr()
+    trajectory = tmp_path / "md.extxyz"
+    model = Path(__file__).resolve().parents[1] / "assets" / "models" / "water_bp.pt"
+    assert main(["md", "--model", str(model), "--steps", "200", "--trajectory", str(trajectory)]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert "steps/s" in line and "drift" in line
+    drift = float(line.split("drift")[1].split("eV/ps")[0])
+    assert abs(drift) < 5e-3  # eV/ps: conservative forces, 100 fs of water at 300 K
+    assert len(read_dataset(trajectory, require_energy=False, require_forces=False)) == 201  # t = 0 and 200 steps
+
+
+def test_md_with_a_missing_model_is_a_one_line_error(tmp_path, capsys):
+    assert_bad_input(["md", "--model", str(tmp_path / "none.pt")], capsys, "not found")

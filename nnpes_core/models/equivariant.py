@@ -100,23 +100,21 @@ def spherical_harmonics(vectors: torch.Tensor, l_max: int) -> torch.Tensor:
 class ChannelMixing(nn.Module):
     """A linear map over channels for each l separately (mixing different l would break equivariance).
 
-    out[n, v, i] = sum_u W_l(i)[u, v] x[n, u, i]. Applied as one matrix product with the block matrix
-    W[(u, i), (v, j)] = W_l(i)[u, v] delta_ij: more multiplications than a loop over l, but a single
-    operation, which is what counts for small molecules.
+    out[n, v, m] = sum_u W_l[u, v] x[n, u, m] for the 2l + 1 components m of each l: one small matrix
+    product per l, the same weights for every m of an l.
     """
 
     def __init__(self, l_values: Sequence[int], channels_in: int, channels_out: int):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(len(l_values), channels_in, channels_out) / math.sqrt(channels_in))
-        order = {l: k for k, l in enumerate(l_values)}
-        components = component_l(l_values)
-        self.register_buffer("block", torch.tensor([order[l] for l in components]), persistent=False)
-        self.register_buffer("identity", torch.eye(len(components)), persistent=False)
+        self.blocks = [(sum(2 * k + 1 for k in l_values[:index]), 2 * l + 1) for index, l in enumerate(l_values)]
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:  # [n, u, D] -> [n, v, D]
-        n, u, d = features.shape
-        block_matrix = torch.einsum("iuv,ij->uivj", self.weight[self.block], self.identity)
-        return (features.reshape(n, u * d) @ block_matrix.reshape(u * d, -1)).view(n, -1, d)
+        transposed = features.transpose(1, 2)  # [n, D, u]: channels last, for matmul
+        parts = [transposed[:, start:start + size] @ weight
+                 for (start, size), weight in zip(self.blocks, self.weight)]
+        mixed = parts[0] if len(parts) == 1 else torch.cat(parts, dim=1)
+        return mixed.transpose(1, 2)  # [n, v, D]
 
 
 class InteractionLayer(nn.Module):
