@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda")
     train.add_argument("--dtype", choices=["float32", "float64"])
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--threads", type=int, help="CPU threads (default 1: fastest for small molecules)")
     train.add_argument("--out", required=True, help="model file to write (.pt)")
 
     evaluate = commands.add_parser("eval", help="errors of a model on a labelled data set")
@@ -115,7 +116,8 @@ def command_train(args) -> None:
             raise CommandError("need at least 10 structures to hold some out for validation (or pass --val)")
         frames, val_frames = split_dataset(frames, (0.9, 0.1), seed=args.seed)
     overrides = {"alpha": args.alpha, "beta": args.beta, "epochs": args.epochs, "batch_size": args.batch_size,
-                 "learning_rate": args.lr, "dtype": args.dtype, "time_budget": args.time_budget}
+                 "learning_rate": args.lr, "dtype": args.dtype, "time_budget": args.time_budget,
+                 "threads": args.threads}
     config = default_config(args.model, **{k: v for k, v in overrides.items() if v is not None})
     config.device, config.seed, config.checkpoint_path = args.device, args.seed, args.out
     if args.time_budget and args.epochs is None:

@@ -43,6 +43,9 @@ class TrainingConfig:
     validate_every: int = 1  # epochs
     checkpoint_path: str | None = None  # best model so far is written here (atomically)
     weight_decay: float = 0.0
+    # CPU threads while training (restored afterwards); None leaves torch's setting alone. Small
+    # molecules make tiny tensors: one thread trained water 2.3x faster than two (benchmarks/).
+    threads: int | None = None
 
     def validate(self) -> None:
         if self.alpha < 0 or self.beta < 0 or self.alpha + self.beta == 0:
@@ -53,6 +56,8 @@ class TrainingConfig:
             raise ValueError("dtype must be float32 or float64")
         if self.time_budget is not None and self.time_budget <= 0:
             raise ValueError("the time budget must be positive (seconds)")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError("threads must be at least 1")
 
 
 @dataclass
@@ -100,11 +105,14 @@ GPU_BATCH_SIZE = 128
 
 
 def default_config(kind: str, **overrides) -> TrainingConfig:
-    """The training settings for a model kind, with any field overridden (a GPU gets large batches)."""
-    settings = {**DEFAULTS.get(kind, {})}
+    """The training settings for a model kind, with any field overridden (a GPU gets large batches;
+    the CPU one thread, the fastest for the small molecules of the course)."""
+    settings = {**DEFAULTS.get(kind, {}), "threads": 1}
     device = overrides.get("device", "auto")
-    if "batch_size" not in overrides and resolve_device(device).type == "cuda":
-        settings["batch_size"] = GPU_BATCH_SIZE
+    if resolve_device(device).type == "cuda":
+        settings["threads"] = None
+        if "batch_size" not in overrides:
+            settings["batch_size"] = GPU_BATCH_SIZE
     return TrainingConfig(**{**settings, **overrides})
 
 
@@ -195,12 +203,15 @@ def train(
     result = TrainingResult(model=model, device=str(device))
     result.best_state = copy.deepcopy(model.state_dict())
     start = time.perf_counter()
-
+    threads = torch.get_num_threads()
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
     try:
         _epochs(model, train_batch, val_batch, config, callback, optimizer, generator, result, start)
     except KeyboardInterrupt:
         result.stop_reason = "interrupted"
     finally:
+        torch.set_num_threads(threads)
         # whatever ends the loop (the end, a stop, Ctrl-C, an exception raised by the callback such
         # as Streamlit's rerun), the model left behind holds the best weights seen, also on disk
         if result.best_epoch:
