@@ -63,7 +63,10 @@ def test_default_run_shows_the_cartesian_failure_and_round_off_for_the_others(ap
 def test_the_rotation_sliders_drive_the_measured_change(app):
     app.slider(key="angle").set_value(0)
     run(app, allow_errors=True)
-    assert number(metric(app, "|E(gR) − E(R)|")) == 0.0  # the identity: even the Cartesian model agrees
+    # the identity: even the Cartesian model agrees, to round-off (the page moves the molecule about its
+    # centre and back, which can change the last bit of a coordinate; the stand-in models are trained
+    # under a time budget, so which bit varies from run to run)
+    assert number(metric(app, "|E(gR) − E(R)|")) < 1e-12
     app.slider(key="angle").set_value(120)
     app.toggle(key="reflect").set_value(True)
     app.slider(key="shift_x").set_value(1.5)

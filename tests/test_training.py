@@ -22,13 +22,14 @@ def water(morse_water_frames):
     return morse_water_frames[:48], morse_water_frames[48:]
 
 
-def train_bp(train_frames, val_frames, seconds=0.5, callback=None, **overrides):
-    return train_new_model("bp", train_frames, val_frames, quick_config(time_budget=seconds, **overrides),
-                           callback=callback, **MODEL_OPTIONS["bp"])
+def train_bp(train_frames, val_frames, epochs=20, seconds=None, callback=None, **overrides):
+    """bp on Morse water for a fixed number of epochs (reproducible anywhere), or for ``seconds``."""
+    config = quick_config(epochs=10**6 if seconds else epochs, time_budget=seconds, **overrides)
+    return train_new_model("bp", train_frames, val_frames, config, callback=callback, **MODEL_OPTIONS["bp"])
 
 
 def test_training_lowers_the_loss(water, trained_models):
-    result = train_bp(*water, seconds=0.5)
+    result = train_bp(*water, epochs=20)
     first, best = result.history[0], result.history[result.best_epoch - 1]
     assert best.train_loss < 0.1 * first.train_loss
     assert best.val_loss < first.val_loss
@@ -36,7 +37,7 @@ def test_training_lowers_the_loss(water, trained_models):
 
 def test_forces_only_training_learns_the_energy_up_to_a_constant(water):
     train_frames, val_frames = water
-    result = train_bp(train_frames, val_frames, seconds=1.0, alpha=0.0)
+    result = train_bp(train_frames, val_frames, epochs=40, alpha=0.0)
     reference = np.array([atoms.get_potential_energy() for atoms in train_frames])
     offset = energies(result.model, train_frames) - reference  # [n_structures] eV
     assert abs(offset.mean()) > 1.0  # the absolute energy was never seen: a large constant remains
@@ -91,7 +92,7 @@ def test_checkpoint_written_during_training_loads_with_weights_only(water, tmp_p
             seen.append(torch.load(path, weights_only=True))
         return not seen  # stop as soon as a checkpoint was seen mid-training
 
-    train_new_model("bp", water[0], None, quick_config(time_budget=10.0, checkpoint_path=str(path)),
+    train_new_model("bp", water[0], None, quick_config(epochs=10**6, time_budget=10.0, checkpoint_path=str(path)),
                     callback=callback, hidden=(4,))
     assert seen, "no checkpoint appeared during training"
     assert seen[0]["kind"] == "bp" and "state_dict" in seen[0]
@@ -115,7 +116,7 @@ def test_nan_in_the_training_data_is_rejected(water, where):
 
 
 def test_float32_training_works(water):
-    result = train_bp(*water, seconds=0.5, dtype="float32")
+    result = train_bp(*water, epochs=20, dtype="float32")
     assert next(result.model.parameters()).dtype == torch.float32
     assert result.history[result.best_epoch - 1].val_loss < 0.5 * result.history[0].val_loss
 

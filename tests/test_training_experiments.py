@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from model_suite import MODEL_OPTIONS
+from model_suite import MODEL_OPTIONS, quick_config
 from nnpes_core.data import labelled_copy
 from nnpes_core.models import model_from_checkpoint
 from nnpes_core.potentials import DoubleWell
 from nnpes_core.surface_training import surface_dataset, surface_model, train_surface
-from nnpes_core.training import TrainingConfig, train
+from nnpes_core.training import train
 from nnpes_core.training_experiments import (
     PARTS, checkpoint_bytes, epochs_for_steps, equal_cost_curves, evaluate, fit, forces_only_offset, history_arrays,
     new_model, parity_data, rotated_copies, rotation_test, evaluate_test_set,
@@ -26,9 +26,7 @@ from nnpes_core.viz.training import (
 )
 
 
-def quick(**overrides) -> TrainingConfig:
-    settings = dict(epochs=10**6, time_budget=1.0, batch_size=16, learning_rate=1e-2, device="cpu", seed=0)
-    return TrainingConfig(**{**settings, **overrides})
+quick = quick_config  # fixed epochs, one thread: the same models on any machine
 
 
 @pytest.fixture(scope="module")
