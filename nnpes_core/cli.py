@@ -174,17 +174,13 @@ def command_md(args) -> None:
 
     atoms = _read(args.structure, require_energy=False, require_forces=False)[0] if args.structure \
         else molecule(args.molecule)
-    import torch
+    from nnpes_core.threads import torch_threads
 
     atoms.calc = load_calculator(args.model, dtype="float64")
-    threads = torch.get_num_threads()
-    if len(atoms) < SMALL_SYSTEM:
-        torch.set_num_threads(1)  # tiny tensors: a second thread costs more than it gives (2-3x slower)
-    try:
+    # tiny tensors: a second thread costs more than it gives (2-3x slower)
+    with torch_threads(1 if len(atoms) < SMALL_SYSTEM else None):
         run = run_nve(atoms, steps=args.steps, timestep_fs=args.timestep, temperature=args.temperature,
                       seed=args.seed, trajectory_path=args.trajectory)
-    finally:
-        torch.set_num_threads(threads)
     print(f"{args.steps} steps of {args.timestep} fs: {run.steps_per_second:.0f} steps/s, "
           f"total-energy drift {run.drift_ev_per_ps:.2e} eV/ps, fluctuation {1e3 * run.energy_fluctuation:.3f} meV")
 

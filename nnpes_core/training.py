@@ -25,6 +25,7 @@ from torch import nn
 
 from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.models import build_model, energy_and_forces, save_model
+from nnpes_core.threads import torch_threads
 
 
 @dataclass
@@ -203,15 +204,12 @@ def train(
     result = TrainingResult(model=model, device=str(device))
     result.best_state = copy.deepcopy(model.state_dict())
     start = time.perf_counter()
-    threads = torch.get_num_threads()
-    if config.threads is not None:
-        torch.set_num_threads(config.threads)
     try:
-        _epochs(model, train_batch, val_batch, config, callback, optimizer, generator, result, start)
+        with torch_threads(config.threads):
+            _epochs(model, train_batch, val_batch, config, callback, optimizer, generator, result, start)
     except KeyboardInterrupt:
         result.stop_reason = "interrupted"
     finally:
-        torch.set_num_threads(threads)
         # whatever ends the loop (the end, a stop, Ctrl-C, an exception raised by the callback such
         # as Streamlit's rerun), the model left behind holds the best weights seen, also on disk
         if result.best_epoch:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -28,6 +27,7 @@ from torch import nn
 from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.data.clusters import fcc_cluster
 from nnpes_core.models import build_model, energy_and_forces
+from nnpes_core.threads import torch_threads
 
 ALL_PAIRS_CUTOFF = 1000.0  # Å: a "cutoff" larger than any cluster timed here, i.e. no cutoff at all
 # Small networks: the cost is about the number of pairs and triplets, not about the width.
@@ -71,21 +71,6 @@ def scaling_model(kind: str = "equivariant", cutoff_radius: float | None = 5.0, 
         torch.manual_seed(seed)
         model = build_model(kind, [symbol_number], cutoff_radius=radius, **TIMING_OPTIONS.get(kind, {}))
     return model.to(dtype).eval()
-
-
-@contextmanager
-def torch_threads(threads: int | None):
-    """Run the block with ``threads`` CPU threads in torch (None: leave the setting alone); the previous
-    setting is restored afterwards. One thread gives steadier timings on a busy machine, where threads
-    that wait for each other can cost more than they save."""
-    previous = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(int(threads))
-    try:
-        yield
-    finally:
-        if threads:
-            torch.set_num_threads(previous)
 
 
 def _model_dtype_device(model: nn.Module) -> tuple[torch.dtype, torch.device]:

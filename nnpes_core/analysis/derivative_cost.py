@@ -17,12 +17,11 @@ power law from the points so far).
 """
 from __future__ import annotations
 
-import contextlib
 import math
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -34,6 +33,7 @@ from nnpes_core.analysis.derivatives import (
     finite_difference_forces, hessian, hessian_vector_product, model_forces,
 )
 from nnpes_core.analysis.evaluation import energies, model_in_dtype
+from nnpes_core.threads import torch_threads
 
 MAX_BATCH_ATOMS = 4000  # atoms per batch for the 6N displaced copies and the 3N Hessian rows (memory)
 Progress = Callable[[int, int, str], bool | None]  # progress(done, total, message); False stops
@@ -82,22 +82,6 @@ class TimedSeries:
             self.stop_reason = f"stopped before {n_atoms} atoms (predicted {predicted:.1f} s per call)"
             return True
         return False
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` torch intra-op threads and restore the setting afterwards
-    (None: leave it alone). One thread gives reproducible timings on a machine shared with other
-    work, where several threads per call spend more time waiting for each other than computing."""
-    if threads is None:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(int(threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _warm_up(model: nn.Module, atoms: Atoms, dtype: torch.dtype) -> None:
