@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from nnpes_core import coursework
 from nnpes_core.coursework.student import utc
@@ -85,9 +86,9 @@ def _tell(level: str, text: str) -> None:
     st.session_state[MESSAGE_KEY] = (level, text)
 
 
-def _unavailable(error: coursework.DatabaseUnavailable) -> None:
+def _unavailable(error: Exception) -> None:
     st.session_state[FAILED_AT_KEY] = time.monotonic()
-    logger.warning("progress not saved: %s", error)
+    logger.warning("progress not saved: %s", error, exc_info=not isinstance(error, coursework.DatabaseUnavailable))
 
 
 def _load_progress(progress: coursework.Progress) -> None:
@@ -111,7 +112,7 @@ def _confirm(resume_token: str) -> None:
     try:
         st.session_state[ENROLMENT_KEY] = coursework.resume(database(), resume_token)
         progress = coursework.my_progress(database(), resume_token)
-    except coursework.DatabaseUnavailable as error:
+    except (coursework.DatabaseUnavailable, SQLAlchemyError) as error:
         _unavailable(error)
         return
     except coursework.CourseworkError as error:
@@ -159,8 +160,8 @@ def _flush(force: bool = False) -> None:
         kind, arguments = pending[0]
         try:
             _WRITERS[kind](database(), token(), **arguments)
-        except coursework.DatabaseUnavailable as error:
-            _unavailable(error)
+        except (coursework.DatabaseUnavailable, SQLAlchemyError) as error:  # SQLAlchemyError: e.g. a schema
+            _unavailable(error)  # newer than this server's code; the lesson goes on, the record waits
             return
         except coursework.CourseworkError as error:  # record deleted, course archived: say it once
             answers = sum(kind == "attempt" for kind, _ in pending)
@@ -174,11 +175,12 @@ def _flush(force: bool = False) -> None:
                          "that waited in this session.")
 
 
-def _save(kind: str, **arguments) -> None:
-    """Queue one record for the signed-in student (with the time it happened) and write the queue."""
+def _save(record: str, **arguments) -> None:
+    """Queue one record ("attempt", "visit", "model") for the signed-in student, with the time it
+    happened, and write the queue."""
     if token() is None:
         return
-    st.session_state.setdefault(PENDING_KEY, []).append((kind, {**arguments, "at": utc()}))
+    st.session_state.setdefault(PENDING_KEY, []).append((record, {**arguments, "at": utc()}))
     _flush(force=len(st.session_state[PENDING_KEY]) == 1)
 
 

@@ -33,6 +33,35 @@ def server_binaries() -> Path | None:
     return None
 
 
+PREFIX = "nnpes-postgres-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_orphans() -> None:
+    """Stop and delete test clusters left behind by a test run that was killed (its owner is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            owner = int((folder / "owner.pid").read_text())
+        except (OSError, ValueError):
+            continue
+        if not _alive(owner):
+            user = "postgres" if os.geteuid() == 0 else None
+            binaries = server_binaries()
+            if binaries is not None and (folder / "data" / "postmaster.pid").exists():
+                PostgresServer(folder, 0, binaries, user).destroy()
+            else:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -59,7 +88,9 @@ class PostgresServer:
         binaries = server_binaries()
         if binaries is None:
             raise FileNotFoundError("PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql")
-        folder = Path(tempfile.mkdtemp(prefix="nnpes-postgres-"))
+        stop_orphans()
+        folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+        (folder / "owner.pid").write_text(str(os.getpid()))
         user = None
         if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to the postgres user
             user = "postgres"
