@@ -53,7 +53,8 @@ if not courses:
 
 by_code = {course.code: course for course in courses}
 code = st.selectbox("Course", list(by_code), key="instructor_course", format_func=lambda c: (
-    f"{by_code[c].title} · {c} · {by_code[c].students} students{' · archived' if by_code[c].archived else ''}"))
+    f"{by_code[c].title} · {c} · {by_code[c].students} student{'' if by_code[c].students == 1 else 's'}"
+    f"{' · archived' if by_code[c].archived else ''}"))
 course = by_code[code]
 if done := st.session_state.pop("instructor_done", None):
     st.success(done)
