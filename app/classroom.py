@@ -171,7 +171,7 @@ def _flush(force: bool = False) -> None:
         pending.pop(0)
     st.session_state.pop(FAILED_AT_KEY, None)
     if was_waiting:
-        _tell("success", f"The course database is back: {was_waiting} saved item{'s' if was_waiting != 1 else ''} "
+        _tell("success", f"The course database is back: saved the {was_waiting} item{'s' if was_waiting != 1 else ''} "
                          "that waited in this session.")
 
 
