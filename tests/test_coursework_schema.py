@@ -3,7 +3,10 @@ migrated to the newest version holds exactly the tables of nnpes_core.coursework
 processes may start at once; SQLite runs in WAL mode with a busy timeout."""
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -15,6 +18,7 @@ from nnpes_core import coursework as cw
 from nnpes_core.coursework.database import Database, alembic_config, upgrade_schema
 from nnpes_core.coursework.tables import Base
 
+ROOT = Path(__file__).resolve().parents[1]
 TABLES = {"courses", "students", "attempts", "lesson_visits", "trained_models", "alembic_version"}
 
 
@@ -45,30 +49,21 @@ def test_migrations_go_down_and_up_again(tmp_path):
 
 
 def test_app_processes_starting_at_once_migrate_the_same_database_once(coursework_url):
-    """Replicas start together: each has its own engine; they take turns at the migration lock."""
+    """Replicas start together: separate processes, each with its own engine, take turns at the lock
+    (a PostgreSQL advisory lock, or a lock file beside the SQLite file)."""
     if coursework_url.startswith("postgresql"):  # the shared test database is migrated: start from nothing
         with cw.open_database(coursework_url).engine.begin() as connection:
             connection.execute(text("DROP TABLE trained_models, lesson_visits, attempts, students, courses, "
                                     "alembic_version"))
         cw.database.forget_database(coursework_url)
-    replicas = [Database(coursework_url) for _ in range(4)]
-    revisions, errors = [], []
-
-    def start(database: Database) -> None:
-        try:
-            revisions.append(upgrade_schema(database.engine))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=start, args=(replica,), daemon=True) for replica in replicas]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "migrations deadlocked"
-    for replica in replicas:
-        replica.close()
-    assert not errors and revisions == [_head()] * 4
+    program = ("import sys; from nnpes_core.coursework.database import Database, upgrade_schema; "
+               "print(upgrade_schema(Database(sys.argv[1]).engine))")
+    replicas = [subprocess.Popen([sys.executable, "-c", program, coursework_url], cwd=ROOT, text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)}) for _ in range(2)]
+    outputs = [replica.communicate(timeout=120) for replica in replicas]
+    assert [replica.returncode for replica in replicas] == [0, 0], [err[-500:] for _, err in outputs]
+    assert [out.strip() for out, _ in outputs] == [_head()] * 2
     course = cw.create_course(cw.open_database(coursework_url), "after a crowded start")
     assert cw.join_course(cw.open_database(coursework_url), course.code, "Ada").name == "Ada"
 

@@ -38,6 +38,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 5.0  # a writer waits this long for another writer before giving up
 CONNECT_TIMEOUT_S = 3  # PostgreSQL: an unreachable server costs a page at most this long
 _MIGRATION_LOCK_ID = 7_123_001  # pg_advisory_xact_lock key of the migrations
+_ALEMBIC_LOCK = threading.Lock()  # Alembic's `context` is one global proxy: one migration per process at a time
 
 
 def default_sqlite_path() -> Path:
@@ -123,7 +124,7 @@ def upgrade_schema(engine: Engine) -> str:
     path = make_url(str(engine.url)).database
     is_file = engine.dialect.name == "sqlite" and path not in (None, "", ":memory:")
     lock = _file_lock(Path(f"{path}.migrate-lock")) if is_file else contextlib.nullcontext()
-    with lock, engine.begin() as connection:
+    with _ALEMBIC_LOCK, lock, engine.begin() as connection:
         if engine.dialect.name == "postgresql":  # held until this transaction ends
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_ID})
         command.upgrade(alembic_config(connection), "head")
