@@ -111,3 +111,17 @@ def test_archive_delete_a_student_and_reset_from_the_page(db):
     run(button(app, "Reset the course").click())
     assert any("1 student record(s) removed" in s.value for s in app.success)
     assert cw.students(db, course.code) == []
+
+
+def test_the_key_and_the_database_can_come_from_streamlit_secrets(coursework_url, monkeypatch):
+    monkeypatch.delenv("NNPES_INSTRUCTOR_KEY", raising=False)
+    monkeypatch.delenv("NNPES_DATABASE_URL", raising=False)
+    cw.create_course(cw.open_database(coursework_url), "Configured in secrets.toml")
+    app = AppTest.from_file(PAGE, default_timeout=60)
+    app.secrets["instructor_key"] = KEY
+    app.secrets["database_url"] = coursework_url
+    run(app)
+    app.text_input(key="instructor_key_given").set_value(KEY)
+    run(app)
+    assert "Configured in secrets.toml" in app.selectbox(key="instructor_course").format_func(
+        app.selectbox(key="instructor_course").value)
