@@ -144,48 +144,6 @@ def untrained_models():
     return {kind: model_suite.untrained_model(kind, numbers) for kind in model_suite.ALL_KINDS}
 
 
-def _model_case(request) -> "model_suite.ModelCase":
-    kind, state, dtype = request.param
-    if state == "trained":
-        model = request.getfixturevalue("trained_models")[kind]
-        atoms = request.getfixturevalue("morse_water_frames")[-1].copy()
-    else:
-        model = request.getfixturevalue("untrained_models")[kind]
-        atoms = model_suite.distorted_ethanol()
-    atoms.calc = None
-    return model_suite.ModelCase(kind, state, dtype, model, atoms)
-
-
-@pytest.fixture(params=model_suite.case_params(model_suite.ALL_KINDS), ids=model_suite.case_id)
-def any_model(request):
-    return _model_case(request)
-
-
-@pytest.fixture(params=model_suite.case_params(model_suite.SYMMETRIC_KINDS), ids=model_suite.case_id)
-def symmetric_model(request):
-    return _model_case(request)
-
-
-@pytest.fixture(params=model_suite.case_params(model_suite.CONSERVATIVE_KINDS), ids=model_suite.case_id)
-def conservative_model(request):
-    return _model_case(request)
-
-
-@pytest.fixture(params=model_suite.case_params(model_suite.LOCAL_KINDS), ids=model_suite.case_id)
-def local_model(request):
-    return _model_case(request)
-
-
-@pytest.fixture(params=model_suite.case_params(["cartesian"]), ids=model_suite.case_id)
-def cartesian_model(request):
-    return _model_case(request)
-
-
-@pytest.fixture(params=model_suite.case_params(["direct"]), ids=model_suite.case_id)
-def direct_model(request):
-    return _model_case(request)
-
-
 # ---------------------------------------------------------------------------------------------------
 # Coursework (nnpes_core.coursework): a real PostgreSQL for the session, and a fresh database per test
 # on SQLite and on PostgreSQL (``coursework_url`` is parametrised over both).
