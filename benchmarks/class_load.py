@@ -7,7 +7,8 @@ Each student, in their own browser context (a separate Streamlit session), walks
 class does: opens Home, joins the course in the sidebar, opens lesson 7 and answers three practice
 problems (one wrong, then right; one wrong number), opens lesson 4 and presses the lecture preset
 (10 s of Behler-Parrinello training, through the server's bounded job pool), and waits for the model.
-All N students start together. The script starts its own app server (app/serve.py) on 127.0.0.1 and
+The N students arrive within 10 s and then work at the same time; every wait has a limit (a page
+300 s, a training 900 s, a whole class 900 s). The script starts its own app server (app/serve.py) on 127.0.0.1 and
 one browser; all traffic stays on this machine, and every wait has a time limit.
 
 It prints, per class size: page-ready time p50/p95 (from a navigation or click until the page's script
@@ -52,7 +53,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-default-apps", "--metrics-recording-only", "--no-pings",
                  "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 PAGE_TIMEOUT_S = 300.0  # one page may take this long to be ready before it counts as an error
-TRAINING_TIMEOUT_S = 1200.0  # the last of 30 students waits for 29 ten-second trainings on 2 workers
+TRAINING_TIMEOUT_S = 900.0  # the last of 30 students waits for 29 ten-second trainings on 2 workers
+CLASS_TIMEOUT_S = 900.0  # a class size's walks end here, finished or not (unfinished walks are errors)
+RAMP_S = 10.0  # the students arrive within this many seconds, as a class opening a link
 LESSON = "07_derivatives"
 # (problem id, text in its prompt, answers to give: (option label prefix or typed number, correct?))
 ANSWERS = [
@@ -143,10 +146,14 @@ async def answer_problems(page, walk: Walk) -> None:
                 await form.get_by_text(label).click()
             else:
                 await form.get_by_role("textbox").fill(given)
-            await navigate(page, walk, f"answer {problem}", lambda: form.get_by_role("button", name="Check").click())
+            started = time.monotonic()
+            await form.get_by_role("button", name="Check").click()
+            walk.answers.append((walk.name, LESSON, problem, given, str(correct)))  # sent: the server has it
+            await asyncio.sleep(0.3)
+            walk.ready_s.append(await page_ready(page, started))
+            await check_page(page, walk, f"answer {problem}")
             verdict = f"Correct: {given}" if correct else f"Not quite: {given}"
-            await page.get_by_text(verdict).first.wait_for(timeout=60_000)
-            walk.answers.append((walk.name, LESSON, problem, given, str(correct)))
+            await page.get_by_text(verdict).first.wait_for()
 
 
 async def train(page, walk: Walk) -> None:
@@ -177,9 +184,11 @@ async def train(page, walk: Walk) -> None:
     await check_page(page, walk, "training")
 
 
-async def student_walk(browser, base: str, code: str, name: str) -> Walk:
-    walk = Walk(name)
+async def student_walk(browser, base: str, code: str, walk: Walk, delay_s: float) -> None:
+    name = walk.name
+    await asyncio.sleep(delay_s)
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(PAGE_TIMEOUT_S * 1000)  # navigation and clicks wait as long as a page may
     page = await context.new_page()
     page.on("pageerror", lambda error: walk.errors.append(f"JavaScript: {str(error)[:200]}"))
     sidebar = page.locator('[data-testid="stSidebar"]')
@@ -202,13 +211,21 @@ async def student_walk(browser, base: str, code: str, name: str) -> Walk:
         walk.errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
     finally:
         await context.close()
-    return walk
 
 
 async def run_class(browser, base: str, database: coursework.Database, size: int) -> tuple[list[Walk], dict]:
     course = coursework.create_course(database, f"load test, {size} students")
-    names = [f"student {size}-{i:02d}" for i in range(size)]
-    walks = await asyncio.gather(*(student_walk(browser, base, course.code, name) for name in names))
+    walks = [Walk(f"student {size}-{i:02d}") for i in range(size)]
+    tasks = [asyncio.create_task(student_walk(browser, base, course.code, walk, RAMP_S * i / size))
+             for i, walk in enumerate(walks)]
+    _, unfinished = await asyncio.wait(tasks, timeout=CLASS_TIMEOUT_S)
+    for task in unfinished:
+        task.cancel()
+    await asyncio.gather(*unfinished, return_exceptions=True)
+    for walk, task in zip(walks, tasks):
+        if task in unfinished:
+            walk.errors.append(f"not finished within the class time limit ({CLASS_TIMEOUT_S:.0f} s)")
+    await asyncio.sleep(2.0)  # the server writes what the last clicks sent
     return walks, database_check(database, course.code, walks)
 
 
