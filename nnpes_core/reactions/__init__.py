@@ -6,12 +6,13 @@
 - ``rates``: harmonic transition-state theory, unimolecular (Vineyard) and bimolecular (H + H2), and
   what a barrier error does to a rate.
 - ``h3``: the H + H2 exchange end to end (``study_h_plus_h2``) and the training structures of the
-  lesson (reactant valleys, structures along the path).
+  lesson (reactant valleys, structures along the path); ``h3_training``: the model recipe.
 - ``surfaces``: the same for a particle on a 2-D surface (Müller-Brown).
 """
 from nnpes_core.reactions.h3 import (
-    FAR, H2_BOND_LENGTH, SEPARATION, H3Reaction, collinear_coordinates, collinear_h3, h2_wavenumber,
-    path_structures, reaction_endpoints, separated_reactants, study_h_plus_h2, valley_structures,
+    FAR, H2_BOND_LENGTH, SEPARATION, H3Reaction, collinear_coordinates, collinear_energy_map, collinear_h3,
+    energies_along, h2_wavenumber, leps_barrier_curve, path_structures, reaction_endpoints, separated_reactants,
+    study_h_plus_h2, valley_structures,
 )
 from nnpes_core.reactions.neb import (
     H3_SETTINGS, MULLER_BROWN_SETTINGS, NEBInputError, NEBSettings, ReactionPath, check_endpoints,
@@ -25,8 +26,9 @@ from nnpes_core.reactions.saddle import (
 )
 
 __all__ = [
-    "FAR", "H2_BOND_LENGTH", "SEPARATION", "H3Reaction", "collinear_coordinates", "collinear_h3", "h2_wavenumber",
-    "path_structures", "reaction_endpoints", "separated_reactants", "study_h_plus_h2", "valley_structures",
+    "FAR", "H2_BOND_LENGTH", "SEPARATION", "H3Reaction", "collinear_coordinates", "collinear_energy_map",
+    "collinear_h3", "energies_along", "h2_wavenumber", "leps_barrier_curve", "path_structures",
+    "reaction_endpoints", "separated_reactants", "study_h_plus_h2", "valley_structures",
     "H3_SETTINGS", "MULLER_BROWN_SETTINGS", "NEBInputError", "NEBSettings", "ReactionPath", "check_endpoints",
     "find_minimum_energy_path",
     "RateInputError", "arrhenius_fit", "barrier_error_factor", "bimolecular_rate", "frequency_hz", "vineyard_rate",

@@ -12,11 +12,15 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
+import torch
 from ase import Atoms
 from ase.calculators.calculator import Calculator
+from torch import nn
 
+from nnpes_core.analysis.evaluation import energies
 from nnpes_core.analysis.vibrations import harmonic_analysis
 from nnpes_core.data import label, optimize
+from nnpes_core.potentials.toy2d import LEPS
 from nnpes_core.reactions.neb import H3_SETTINGS, NEBSettings, ReactionPath, find_minimum_energy_path
 from nnpes_core.reactions.rates import bimolecular_rate
 from nnpes_core.reactions.saddle import SaddleAnalysis, analyse_saddle, vibrations_hessian
@@ -74,6 +78,20 @@ class H3Reaction:
         """Energies of the images relative to the separated reactants (eV), [n_images]."""
         return self.path.energies - self.saddle.reactant_energy
 
+    def saddle_summary(self) -> dict[str, float]:
+        """The numbers of the saddle table: geometry (Å), barrier (eV), wavenumbers (cm⁻¹), checks."""
+        r_ab, r_bc = collinear_coordinates([self.saddle.atoms])[0]
+        real = self.saddle.real_wavenumbers
+        return {
+            "r_AB (Å)": r_ab, "r_BC (Å)": r_bc, "angle A-B-C (°)": self.saddle.atoms.get_angle(0, 1, 2),
+            "barrier ΔE (eV)": self.barrier, "imaginary frequency (cm⁻¹, i)": self.saddle.imaginary_wavenumber,
+            "bend (cm⁻¹)": float(real[0]) if len(real) > 2 else float("nan"),
+            "symmetric stretch (cm⁻¹)": float(real[-1]) if len(real) else float("nan"),
+            "H₂ stretch of the reactants (cm⁻¹)": self.h2_wavenumber,
+            "negative Hessian eigenvalues": self.saddle.n_negative,
+            "largest force at the saddle (eV/Å)": self.saddle.largest_force,
+        }
+
     def rate(self, temperature) -> np.ndarray:
         """Harmonic-TST rate constant of H + H2 (cm³ s⁻¹), classical, no tunnelling (see rates.py)."""
         return bimolecular_rate(self.barrier, self.reactants[[0]], self.reactants[[1, 2]], [self.h2_wavenumber],
@@ -90,6 +108,43 @@ def study_h_plus_h2(calculator: Calculator, name: str = "", settings: NEBSetting
     saddle = analyse_saddle(path.saddle, calculator, reactant_energy)
     return H3Reaction(name=name, path=path, saddle=saddle, reactants=reactants,
                       h2_wavenumber=h2_wavenumber(reactants, calculator))
+
+
+def energies_along(images: Sequence[Atoms], calculator: Calculator) -> np.ndarray:
+    """The calculator's energy (eV) at each of ``images`` [n_images] (e.g. a model along the reference path)."""
+    values = []
+    for image in images:
+        work = image.copy()
+        work.calc = calculator
+        values.append(work.get_potential_energy())
+    return np.array(values)
+
+
+def collinear_energy_map(model: nn.Module, r_values: np.ndarray) -> np.ndarray:
+    """A model's energies (eV) on the collinear grid E[i, j] at r_AB = r_values[j], r_BC = r_values[i]
+    (the layout of ``stationary.grid``), in one batch, float64."""
+    frames = [collinear_h3(r_ab, r_bc) for r_bc in r_values for r_ab in r_values]
+    return energies(model, frames, torch.float64).reshape(len(r_values), len(r_values))
+
+
+def leps_barrier_curve(sato_values: Sequence[float], r_values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Barrier above H + H2 (eV) and saddle distance r_AB = r_BC (Å) of LEPS for each Sato parameter.
+
+    The collinear saddle lies on the symmetric line r_AB = r_BC, where it is the LOWEST point (it is a
+    minimum along the symmetric stretch and a maximum only across the line): so the barrier is the
+    minimum of E(r, r) on a fine grid of r (default 0.7-1.2 Å in 2001 steps, 0.25 mÅ apart). Valid while
+    a pass exists: above k ≈ 0.236 the symmetric point becomes a well ("Lake Eyring").
+    """
+    r = torch.as_tensor(np.linspace(0.7, 1.2, 2001) if r_values is None else r_values, dtype=torch.float64)
+    barriers, distances = [], []
+    for sato in sato_values:
+        surface = LEPS(sato=float(sato))
+        with torch.no_grad():
+            diagonal = surface(torch.stack([r, r], dim=-1))  # [n_r] eV
+        lowest = int(torch.argmin(diagonal))
+        barriers.append(float(diagonal[lowest]) - surface.reactant_energy())
+        distances.append(float(r[lowest]))
+    return np.array(barriers), np.array(distances)
 
 
 # --- training structures: where the data is -----------------------------------------------------------

@@ -11,10 +11,12 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from nnpes_core.models.surface import SurfaceFit, SurfaceMLP, fit_surface
 from nnpes_core.potentials.particle import ParticleCalculator, particle_atoms, particle_xy
 from nnpes_core.potentials.toy2d import KnownPoint, Surface2D
 from nnpes_core.reactions.neb import MULLER_BROWN_SETTINGS, NEBSettings, ReactionPath, find_minimum_energy_path
 from nnpes_core.reactions.saddle import SaddleAnalysis, analyse_saddle
+from nnpes_core.surface_training import surface_dataset
 
 
 def known_point(surface: Surface2D, name: str) -> KnownPoint:
@@ -44,3 +46,15 @@ def surface_path(surface: Surface2D | torch.nn.Module, start: Sequence[float], e
     path = find_minimum_energy_path(particle_atoms(start), particle_atoms(end), calculator, settings, progress)
     saddle = analyse_saddle(path.saddle, calculator, reactant_energy=float(path.energies[0]))
     return SurfacePath(path=path, xy=particle_xy(path.images), saddle=saddle)
+
+
+def fit_surface_model(surface: Surface2D, n_points: int = 300, width: int = 48, depth: int = 3, steps: int = 400,
+                      seed: int = 0, callback: Callable[[int, float], bool | None] | None = None) -> SurfaceFit:
+    """An MLP fitted to energies and gradients at ``n_points`` random points of ``surface`` (float64,
+    seeded; the shared full-batch fit of lesson 4). ``callback(step, loss)`` may return False to stop."""
+    data = surface_dataset(surface, n_points, seed=seed)
+    with torch.random.fork_rng(devices=[]):  # seeded weights, global random state untouched
+        torch.manual_seed(seed)
+        model = SurfaceMLP(width, depth).double()
+    return fit_surface(model, data.xy, data.energy, -data.forces, steps=steps, learning_rate=1e-2, seed=seed,
+                       callback=callback)
