@@ -35,7 +35,7 @@ H3_DATASET = "H3, LEPS k = 0.18"  # how the page labels the H3 models it trains 
 SHOW = ("H + H₂ on LEPS (three atoms in 3-D)", "Müller-Brown (a particle in 2-D)")
 MULLER_BROWN = MullerBrown()
 TEMPERATURES = np.linspace(200.0, 1000.0, 81)  # K
-MULLER_BROWN_STEPS = 400
+MULLER_BROWN_FITS = {False: (48, 3, 400), True: (32, 2, 250)}  # (width, depth, steps); lecture: smaller, faster
 
 
 # --- cached computations -------------------------------------------------------------------------------
@@ -112,13 +112,13 @@ def muller_brown_models() -> dict[str, object]:
             if info.get("kind") == "surface" and "Müller-Brown" in str(info.get("dataset", ""))}
 
 
-def fit_muller_brown(progress):
+def fit_muller_brown(progress, width: int, depth: int, steps: int):
     """The page's 2-D model, in the job pool: the shared full-batch fit, reporting every step."""
     def report(step: int, loss: float) -> bool:
-        progress.update(step / MULLER_BROWN_STEPS, f"step {step} of {MULLER_BROWN_STEPS} · loss {loss:.3g}")
+        progress.update(step / steps, f"step {step} of {steps} · loss {loss:.3g}")
         return not progress.stop_requested
 
-    return fit_surface_model(MULLER_BROWN, steps=MULLER_BROWN_STEPS, callback=report)
+    return fit_surface_model(MULLER_BROWN, width=width, depth=depth, steps=steps, callback=report)
 
 
 def h3_line(study, name: str, role: str) -> PathLine:
@@ -142,6 +142,8 @@ reference = reference_study(LESSON_ONE_SATO, n_images, climb)
 models = h3_models()
 model_label = study = None
 if models:
+    if (pending := st.session_state.pop("h3_model_pending", None)) in models:
+        st.session_state["h3_model"] = pending  # a model just trained on this page: show it at once
     model_label = st.radio("Model for H + H₂ (trained on LEPS with k = 0.18)", list(models), key="h3_model",
                            horizontal=not lecture)
     name, stamp, model = models[model_label]
@@ -176,8 +178,10 @@ if shown == SHOW[0]:
                        caption=f"The {n_images} images of the {frames_of}: H_A + H_B–H_C → H_A–H_B + H_C")
 else:
     surface_reference = muller_brown_reference(n_images, climb)
-    fitted = ui.live_job("mb_fit", "▶️ Fit an MLP to Müller-Brown (300 points, energies and gradients)",
-                         fit_muller_brown)
+    width, depth, steps = MULLER_BROWN_FITS[lecture]
+    fitted = ui.live_job("mb_fit", f"▶️ Fit an MLP ({depth} × {width}) to Müller-Brown: 300 points, energies "
+                                   f"and gradients, {steps} steps",
+                         lambda progress: fit_muller_brown(progress, width, depth, steps))
     if fitted is not None and st.session_state.get("mb_fit_registered") != fitted.id:
         st.session_state["mb_fit_registered"] = fitted.id
         resources.add_session_model("Müller-Brown MLP (lesson 10)", fitted.result.model, kind="surface",
@@ -226,14 +230,20 @@ ui.molecule_viewer(saddle.atoms, frames=frames, zoom=1.2, height=240 if not lect
                    caption=f"The motion across the barrier: {saddle.imaginary_wavenumber:.0f}i cm⁻¹ "
                            f"({saddle.n_negative} negative eigenvalue{'s' if saddle.n_negative != 1 else ''})")
 if shown == SHOW[1]:
-    columns = st.columns(3)
     found, literature = surface_reference.saddle, known_point(MULLER_BROWN, "saddle A-C")
-    columns[0].metric("Müller-Brown saddle (x, y)", f"({found.atoms.positions[0, 0]:.3f}, {found.atoms.positions[0, 1]:.3f})",
-                      delta=f"literature ({literature.xy[0]:.3f}, {literature.xy[1]:.3f})", delta_color="off")
+    columns = st.columns(4)
+    columns[0].metric("Müller-Brown saddle (x, y)", "({:.3f}, {:.3f})".format(*found.atoms.positions[0, :2]),
+                      delta="literature ({:.3f}, {:.3f})".format(*literature.xy), delta_color="off")
     columns[1].metric("Energy at the saddle", f"{found.energy:.2f} a.u.",
                       delta=f"literature {literature.energy:.2f} a.u.", delta_color="off")
-    curvatures = found.modes.omega_squared * found.atoms.get_masses()[0]
-    columns[2].metric("Hessian eigenvalues", ", ".join(f"{c:.0f}" for c in curvatures) + " a.u.")
+    if surface_model_path is not None:
+        model_saddle = surface_model_path.saddle
+        columns[2].metric("Model's saddle (x, y)", "({:.3f}, {:.3f})".format(*model_saddle.atoms.positions[0, :2]))
+        columns[3].metric("Model's energy at its saddle", f"{model_saddle.energy:.2f} a.u.",
+                          delta=f"{model_saddle.energy - found.energy:+.2f} a.u. vs reference", delta_color="off")
+    curvatures = found.modes.omega_squared * found.atoms.get_masses()[0]  # eigenvalues of the 2 x 2 Hessian
+    st.caption("Hessian eigenvalues at the reference saddle: " + ", ".join(f"{c:.0f}" for c in curvatures)
+               + " a.u. (one negative: a first-order saddle).")
 
 # --- rates ---------------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "rates")
@@ -251,15 +261,17 @@ if study is not None:
     barrier_error = study.barrier - reference.barrier
     columns[1].metric(f"k model at {temperature} K", f"{k_model:.2e} cm³ s⁻¹")
     columns[2].metric("k model ÷ k reference", f"{k_model / k_reference:.3g}")
-    columns[3].metric("exp(−δ/k_BT) from the barrier error alone", f"{barrier_error_factor(-barrier_error, temperature):.3g}",
-                      help=f"δ = ΔE_model − ΔE_ref = {1e3 * barrier_error:+.1f} meV; the rest of the ratio "
-                           "comes from the frequencies")
+    columns[3].metric("exp(−δ/k_BT) from the barrier error alone",
+                      f"{barrier_error_factor(-barrier_error, temperature):.3g}",
+                      help=f"δ = ΔE_model − ΔE_ref = {1e3 * barrier_error:+.1f} meV; the rest of the ratio comes "
+                           "from the frequencies")
 
 ui.render_lesson(SLUG, "chemical-accuracy")
 columns = st.columns([2, 1])
 error_mev = columns[0].slider("Barrier too low by (meV)", 0, 200, 43, 1, key="error_mev",
                               help="43 meV = 1 kcal/mol")
-columns[1].metric(f"Rate too fast by, at {temperature} K", f"× {barrier_error_factor(error_mev / 1e3, temperature):.3g}")
+columns[1].metric(f"Rate too fast by, at {temperature} K",
+                  f"× {barrier_error_factor(error_mev / 1e3, temperature):.3g}")
 
 # --- where the data is ---------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "data")
@@ -269,8 +281,8 @@ rows = []
 for label, (name, stamp, model) in models.items():
     own = model_study(name, stamp, model, n_images, climb)
     role = "counterexample" if name == "leps_bp_valleys" else "model" if name == "leps_bp" else "other"
-    profiles.append(PathLine(label, profiles[0].x, profiles[0].y,
-                             along_reference_path(name, stamp, model, n_images, climb), reference.path.path_length, role))
+    along = along_reference_path(name, stamp, model, n_images, climb)
+    profiles.append(PathLine(label, profiles[0].x, profiles[0].y, along, reference.path.path_length, role))
     metadata = getattr(model, "metadata", {}) or {}
     rows.append({"model": label, "structures": metadata.get("n_structures"),
                  "along the path": metadata.get("path_fraction"),
@@ -296,12 +308,11 @@ reference_path = reference.path  # structures "along the path" come from the ref
 
 
 def train_on_mix(progress):
-    """Label the mix with LEPS, train a BP model for the budget, then run the lesson's study on it."""
+    """Label the mix with LEPS and train a BP model for the budget (the page then runs its NEB)."""
     progress.update(0.0, f"Labelling {n_structures} structures with LEPS…")
     frames = h3_training_set(reference_path, LEPSCalculator(sato=LESSON_ONE_SATO), n_structures, path_percent / 100)
     config = h3_training_config(epochs=10**6, time_budget=float(budget))
     result = train_h3_model(frames, config, job_callback(progress, config))
-    progress.update(1.0, "NEB on the new model…")
     return {"model": result.model, "epochs": result.epochs_run, "n_structures": len(frames),
             "path_fraction": path_percent / 100,
             "val_energy_mae": result.history[result.best_epoch - 1].val_energy_mae if result.best_epoch else None}
@@ -318,8 +329,9 @@ if trained is not None and st.session_state.get("h3_train_registered") != traine
     result["model"].metadata = {"n_structures": result["n_structures"], "path_fraction": result["path_fraction"],
                                 "val_energy_mae_mev_per_atom": result["val_energy_mae"]}
     label = f"#{number} BP, {result['n_structures']} structures, {100 * result['path_fraction']:.0f} % on the path"
-    resources.add_session_model(label, result["model"], kind="bp", dataset=H3_DATASET, stamp=f"{label}-{trained.id}")
-    st.session_state["h3_model"] = f"{label} (this session)"  # show the new model at once
+    resources.add_session_model(label, result["model"], kind="bp", dataset=H3_DATASET,
+                                stamp=f"{label}-{trained.id}")
+    st.session_state["h3_model_pending"] = f"{label} (this session)"
     st.rerun()
 
 # --- Sato's parameter ------------------------------------------------------------------------------------
@@ -337,4 +349,4 @@ with columns[1]:
     st.metric("Saddle r_AB = r_BC", f"{collinear_coordinates([chosen.saddle.atoms])[0, 0]:.3f} Å")
     st.metric("Imaginary frequency", f"{chosen.saddle.imaginary_wavenumber:.0f}i cm⁻¹")
 
-ui.practice_section(SLUG, {"barrier_error_mev": (1e3 * (study.barrier - reference.barrier)) if study is not None else None})
+ui.practice_section(SLUG, {"barrier_error_mev": 1e3 * (study.barrier - reference.barrier) if study is not None else None})
