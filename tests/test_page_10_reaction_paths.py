@@ -23,7 +23,8 @@ def app() -> AppTest:
 
 
 def saddle_table(app: AppTest):
-    return next(frame.value for frame in app.dataframe if "barrier ΔE (eV)" in frame.value.index)
+    """Rows: the reference, then the chosen model; columns: the quantities."""
+    return next(frame.value for frame in app.dataframe if "barrier ΔE (eV)" in frame.value.columns)
 
 
 def finish_job(app: AppTest, button_key: str, done: callable, timeout: float = 120) -> AppTest:
@@ -38,13 +39,13 @@ def finish_job(app: AppTest, button_key: str, done: callable, timeout: float = 1
 
 def test_default_page_shows_paths_saddle_rates_and_the_data_comparison(app):
     table = saddle_table(app)
-    reference, model = table.columns[:2]
-    assert table.loc["barrier ΔE (eV)", reference] == pytest.approx(0.229, abs=0.001)
-    assert table.loc["negative Hessian eigenvalues", reference] == 1
-    assert table.loc["negative Hessian eigenvalues", model] == 1
-    assert table.loc["imaginary frequency (cm⁻¹, i)", reference] == pytest.approx(1583, abs=20)
+    reference, model = table.index[:2]
+    assert table.loc[reference, "barrier ΔE (eV)"] == pytest.approx(0.229, abs=0.001)
+    assert table.loc[reference, "negative Hessian eigenvalues"] == 1
+    assert table.loc[model, "negative Hessian eigenvalues"] == 1
+    assert table.loc[reference, "imaginary frequency (cm⁻¹, i)"] == pytest.approx(1583, abs=20)
     assert "leps_bp" in model
-    assert number(metric(app, "k reference at 300 K")) > 0
+    assert number(metric(app, "k reference at 300 K (cm³ s⁻¹)")) > 0
     assert number(metric(app, "Rate too fast by, at 300 K").lstrip("× ")) == pytest.approx(5.3, abs=0.1)
     data = next(frame.value for frame in app.dataframe if "barrier error (meV)" in frame.value.columns)
     errors = dict(zip(data["model"], data["barrier error (meV)"].abs()))
@@ -59,8 +60,8 @@ def test_without_models_the_reference_is_shown_and_the_page_explains(tmp_path, m
     page.session_state["lecture_mode"] = True
     app = run(page)
     assert any("leps_bp.pt" in info.value for info in app.info)
-    assert list(saddle_table(app).columns) == ["reference (LEPS k = 0.18)"]
-    assert number(metric(app, "k reference at 300 K")) > 0
+    assert list(saddle_table(app).index) == ["reference (LEPS k = 0.18)"]
+    assert number(metric(app, "k reference at 300 K (cm³ s⁻¹)")) > 0
 
 
 def test_sato_knob_moves_the_barrier_to_the_accurate_value(app):
@@ -88,13 +89,13 @@ def test_training_a_model_on_the_page_adds_it_to_the_comparison(app):
     finish_job(app, "job::h3_train::start",
                lambda page: any("(this session)" in option for option in page.radio(key="h3_model").options))
     assert "(this session)" in app.radio(key="h3_model").value
-    assert "(this session)" in saddle_table(app).columns[1]
+    assert "(this session)" in saddle_table(app).index[1]
 
 
 def test_practice_answers_right_and_wrong(app):
     table = saddle_table(app)
-    reference, model = table.columns[:2]
-    error_mev = 1e3 * (table.loc["barrier ΔE (eV)", model] - table.loc["barrier ΔE (eV)", reference])
+    reference, model = table.index[:2]
+    error_mev = 1e3 * (table.loc[model, "barrier ΔE (eV)"] - table.loc[reference, "barrier ΔE (eV)"])
     check(app, SLUG, "model-barrier-error", f"{error_mev:.2f} meV")
     assert any("Correct" in s.value for s in app.success), [s.value for s in app.success]
     check(app, SLUG, "linear-saddle-real-modes", "4")  # 3N - 5, forgetting the imaginary mode

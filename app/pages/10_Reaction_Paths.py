@@ -41,7 +41,9 @@ MULLER_BROWN_FITS = {False: (48, 3, 400), True: (32, 2, 250)}  # (width, depth, 
 # --- cached computations -------------------------------------------------------------------------------
 
 def settings(n_images: int, climb: bool, spring: float = 2.0, fmax: float = 0.03) -> NEBSettings:
-    return NEBSettings(n_images=n_images, climb=climb, spring=spring, fmax=fmax)
+    """The band of the page: at most 300 steps (the reference needs about 30; a band that has not
+    converged by then is shown as it is, and says so)."""
+    return NEBSettings(n_images=n_images, climb=climb, spring=spring, fmax=fmax, max_steps=300)
 
 
 @st.cache_data(show_spinner="Nudged elastic band on the LEPS surface…", max_entries=64)
@@ -55,12 +57,10 @@ def model_study(name: str, stamp: str, _model, n_images: int, climb: bool):
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def along_reference_path(name: str, stamp: str, _model, n_images: int, climb: bool):
+def along_reference_path(name: str, stamp: str, _model, n_images: int, climb: bool, asymptote: float):
     """The model's energies (eV above its own H + H2 asymptote) at the reference images."""
     reference = reference_study(LESSON_ONE_SATO, n_images, climb)
-    calculator = NNPESCalculator(_model, dtype=torch.float64)
-    study = model_study(name, stamp, _model, n_images, climb)
-    return energies_along(reference.path.images, calculator) - study.saddle.reactant_energy
+    return energies_along(reference.path.images, NNPESCalculator(_model, dtype=torch.float64)) - asymptote
 
 
 @st.cache_data(show_spinner=False)
@@ -106,6 +106,16 @@ def h3_models() -> dict[str, tuple[str, str, object]]:
     return found
 
 
+def checked_model_study(label: str, name: str, stamp: str, model, n_images: int, climb: bool):
+    """The model's study, or None with one line on the page when it cannot be done (e.g. a model whose H2
+    does not relax, or an NEB that breaks down on a badly trained surface)."""
+    try:
+        return model_study(name, stamp, model, n_images, climb)
+    except (RuntimeError, ValueError) as error:
+        ui.show_error(error, f"NEB on {label}")
+        return None
+
+
 def muller_brown_models() -> dict[str, object]:
     """label -> 2-D model: fitted on this page, or trained on Müller-Brown in lesson 4."""
     return {name: info["model"] for name, info in resources.session_models().items()
@@ -147,7 +157,7 @@ if models:
     model_label = st.radio("Model for H + H₂ (trained on LEPS with k = 0.18)", list(models), key="h3_model",
                            horizontal=not lecture)
     name, stamp, model = models[model_label]
-    study = model_study(name, stamp, model, n_images, climb)
+    study = checked_model_study(model_label, name, stamp, model, n_images, climb)
 
 if shown == SHOW[0]:
     map_of = st.radio("Contours of", ["reference (LEPS)", "model"], key="map_of", horizontal=True,
@@ -155,6 +165,8 @@ if shown == SHOW[0]:
     X, Y, E = leps_map(LESSON_ONE_SATO, 60 if lecture else 90)
     if map_of == "model" and study is not None:
         E = model_map(name, stamp, model, X.shape[0], study.saddle.reactant_energy)
+    if not reference.path.converged or (study is not None and not study.path.converged):
+        st.warning("A band did not converge within 300 steps: its highest image need not be the saddle.")
     lines = [h3_line(reference, "reference (LEPS)", "reference")]
     if study is not None:
         lines.append(h3_line(study, f"model: {model_label}", "model"))
@@ -162,7 +174,7 @@ if shown == SHOW[0]:
     with left:
         ui.plot(path_map_figure(X, Y, E, lines, x_title=axis_title("r_AB", "Å"), y_title=axis_title("r_BC", "Å"),
                                 energy_title=axis_title("E − E(H + H₂)", "eV"), energy_unit="eV",
-                                energy_max=2.75, title=f"Paths on the collinear map ({map_of})"), key="h3_map")
+                                energy_max=1.0, title=f"Paths on the collinear map ({map_of})"), key="h3_map")
     with right:
         ui.plot(energy_profile_figure(lines, distance_unit="Å", energy_unit="eV",
                                       title="Energy along each path"), key="h3_profile")
@@ -174,7 +186,7 @@ if shown == SHOW[0]:
                          disabled=study is None)
     animated = study if frames_of == "model path" and study is not None else reference
     ui.molecule_viewer(animated.path.images[0], frames=animated.path.images, loop="backAndForth",
-                       frame_interval_ms=180, zoom=1.2, height=260 if not lecture else 420,
+                       frame_interval_ms=180, zoom=2.0, height=260 if not lecture else 420,
                        caption=f"The {n_images} images of the {frames_of}: H_A + H_B–H_C → H_A–H_B + H_C")
 else:
     surface_reference = muller_brown_reference(n_images, climb)
@@ -219,14 +231,21 @@ ui.render_lesson(SLUG, "saddle")
 summary = {"reference (LEPS k = 0.18)": reference.saddle_summary()}
 if study is not None:
     summary[f"model: {model_label}"] = study.saddle_summary()
-st.dataframe(pd.DataFrame(summary), width="stretch")
+table = pd.DataFrame.from_dict(summary, orient="index")  # one row per surface, one column per quantity
+table.index.name = "surface"
+st.dataframe(table, width="stretch", column_config={
+    **{column: st.column_config.NumberColumn(format="%.4f") for column in ("r_AB (Å)", "r_BC (Å)", "barrier ΔE (eV)")},
+    **{column: st.column_config.NumberColumn(format="%.0f") for column in table.columns if "cm⁻¹" in column},
+    "angle A-B-C (°)": st.column_config.NumberColumn(format="%.1f"),
+    "negative Hessian eigenvalues": st.column_config.NumberColumn(format="%d"),
+    "largest force at the saddle (eV/Å)": st.column_config.NumberColumn(format="%.1e")})
 if study is None:
     st.info("No H₃ model found (assets/models/leps_bp.pt is made by assets/scripts/train_leps_model.py): "
             "the reference alone is shown.")
 mode_of = st.radio("Animate the imaginary mode of", list(summary), key="mode_of", horizontal=True)
 saddle = (reference if mode_of == list(summary)[0] else study).saddle
 frames = mode_animation_frames(saddle.atoms, saddle.modes.displacements[0], amplitude=0.25, n_frames=24)
-ui.molecule_viewer(saddle.atoms, frames=frames, zoom=1.2, height=240 if not lecture else 400,
+ui.molecule_viewer(saddle.atoms, frames=frames, zoom=2.5, height=240 if not lecture else 400,
                    caption=f"The motion across the barrier: {saddle.imaginary_wavenumber:.0f}i cm⁻¹ "
                            f"({saddle.n_negative} negative eigenvalue{'s' if saddle.n_negative != 1 else ''})")
 if shown == SHOW[1]:
@@ -249,17 +268,22 @@ if shown == SHOW[1]:
 ui.render_lesson(SLUG, "rates")
 temperature = st.slider("Temperature (K)", 200, 1000, 300, 10, key="temperature")
 rates = {"reference (LEPS)": (reference.rate(TEMPERATURES), "reference")}
-if study is not None:
+model_has_rate = study is not None and study.saddle.is_first_order_saddle
+if model_has_rate:
     rates[f"model: {model_label}"] = (study.rate(TEMPERATURES), "model")
+elif study is not None:
+    st.warning(f"The highest image of the model's band has {study.saddle.n_negative} negative Hessian eigenvalues, "
+               "not one: it is not a transition state, so transition-state theory gives no rate for this model. "
+               "(A model trained too briefly, or without data there, can do this.)")
 ui.plot(arrhenius_figure(TEMPERATURES, rates, rate_unit="cm³ s⁻¹", marked_temperature=temperature,
                          title="Harmonic TST rate constant of H + H₂ (classical, no tunnelling)"), key="arrhenius")
 columns = st.columns(4)
 k_reference = float(reference.rate(temperature))
-columns[0].metric(f"k reference at {temperature} K", f"{k_reference:.2e} cm³ s⁻¹")
-if study is not None:
+columns[0].metric(f"k reference at {temperature} K (cm³ s⁻¹)", f"{k_reference:.2e}")
+if model_has_rate:
     k_model = float(study.rate(temperature))
     barrier_error = study.barrier - reference.barrier
-    columns[1].metric(f"k model at {temperature} K", f"{k_model:.2e} cm³ s⁻¹")
+    columns[1].metric(f"k model at {temperature} K (cm³ s⁻¹)", f"{k_model:.2e}")
     columns[2].metric("k model ÷ k reference", f"{k_model / k_reference:.3g}")
     columns[3].metric("exp(−δ/k_BT) from the barrier error alone",
                       f"{barrier_error_factor(-barrier_error, temperature):.3g}",
@@ -279,9 +303,11 @@ profiles = [PathLine("reference (LEPS)", *collinear_coordinates(reference.path.i
                      reference.path.path_length, "reference")]
 rows = []
 for label, (name, stamp, model) in models.items():
-    own = model_study(name, stamp, model, n_images, climb)
+    own = checked_model_study(label, name, stamp, model, n_images, climb) if label != model_label else study
+    if own is None:
+        continue
     role = "counterexample" if name == "leps_bp_valleys" else "model" if name == "leps_bp" else "other"
-    along = along_reference_path(name, stamp, model, n_images, climb)
+    along = along_reference_path(name, stamp, model, n_images, climb, own.saddle.reactant_energy)
     profiles.append(PathLine(label, profiles[0].x, profiles[0].y, along, reference.path.path_length, role))
     metadata = getattr(model, "metadata", {}) or {}
     rows.append({"model": label, "structures": metadata.get("n_structures"),

@@ -71,13 +71,14 @@ def energy_profile_figure(paths: Sequence[PathLine], *, distance_unit: str, ener
                           title: str | None = None) -> go.Figure:
     """Energy along each path (relative to the reactants) against the distance travelled along it."""
     fig = go.Figure()
-    for path in paths:
+    for number, path in enumerate(paths):
         color, dash = _style(path.role)
         fig.add_trace(go.Scatter(x=path.distance, y=path.energies, mode="lines+markers", name=path.name,
                                  line=dict(color=color, dash=dash), marker=dict(color=color)))
-        top = path.highest
+        top = path.highest  # labels of several paths are stacked, so that close maxima stay readable
         fig.add_annotation(x=path.distance[top], y=path.energies[top], text=f"{path.energies[top]:.3g} {energy_unit}",
-                           showarrow=True, arrowhead=2, ax=0, ay=-30, font=dict(color=color))
+                           showarrow=True, arrowhead=2, ax=0 if number == 0 else (40 if number % 2 else -40),
+                           ay=-30 - 22 * number, font=dict(color=color), bgcolor="rgba(255,255,255,0.8)")
     fig.add_hline(y=0.0, line=dict(color="#888888", width=1, dash="dot"))
     fig.update_layout(title=title, xaxis_title=axis_title("Distance along the path", distance_unit),
                       yaxis_title=axis_title("Energy above the reactants", energy_unit),
