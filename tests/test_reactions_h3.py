@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from nnpes_core.potentials import LEPS, LEPSCalculator, find_stationary_point
-from nnpes_core.reactions import collinear_coordinates, path_structures, study_h_plus_h2, valley_structures
+from nnpes_core.reactions import (
+    collinear_coordinates, leps_barrier_curve, path_structures, study_h_plus_h2, valley_structures,
+)
 from nnpes_core.units import AMU_KG, EV_J, SPEED_OF_LIGHT_CM_S
 
 
@@ -74,3 +76,13 @@ def test_training_structures_lie_where_they_are_said_to(lesson_one):
     assert min(second_shortest(a) for a in valleys) > 1.4
     assert sum(second_shortest(a) < 1.2 for a in along) >= 3  # some reach the saddle region
     assert all("energy" in a.calc.results and a.get_forces().shape == (3, 3) for a in valleys + along)
+
+
+def test_barrier_curve_on_the_symmetric_line_matches_newton_and_the_band(lesson_one):
+    # the collinear saddle is the lowest point of the symmetric line r_AB = r_BC
+    barriers, distances = leps_barrier_curve([0.18, 0.14, 0.10])
+    assert barriers[0] == pytest.approx(lesson_one.barrier, abs=2e-4)
+    assert distances[0] == pytest.approx(0.9153, abs=5e-4)
+    newton = find_stationary_point(LEPS(sato=0.14), [0.9, 0.9])
+    assert barriers[1] == pytest.approx(newton.energy - LEPS(sato=0.14).reactant_energy(), abs=1e-6)
+    assert barriers[0] < barriers[1] < barriers[2]  # a larger Sato parameter lowers the pass

@@ -58,3 +58,13 @@ def test_shipped_files_record_the_barrier_they_were_made_with(reference, studies
         metadata = load_calculator(MODELS / f"{name}.pt").model.metadata
         assert metadata["reference_barrier_ev"] == pytest.approx(reference.barrier, abs=1e-3)
         assert metadata["barrier_ev"] == pytest.approx(study.barrier, abs=5e-3)  # 9 images there, 7 here
+
+
+def test_the_collinear_map_of_a_model_is_its_energy_at_those_geometries():
+    from nnpes_core.reactions import collinear_energy_map, collinear_h3, energies_along
+
+    calculator = load_calculator(MODELS / "leps_bp.pt", dtype="float64")
+    r = np.array([0.8, 1.3, 2.5])
+    grid = collinear_energy_map(calculator.model, r)  # [r_BC, r_AB]
+    one_by_one = energies_along([collinear_h3(r[2], r[0]), collinear_h3(r[0], r[1])], calculator)
+    np.testing.assert_allclose([grid[0, 2], grid[1, 0]], one_by_one, atol=1e-9)
