@@ -124,8 +124,8 @@ def muller_brown_models() -> dict[str, object]:
 
 def fit_muller_brown(progress, width: int, depth: int, steps: int):
     """The page's 2-D model, in the job pool: the shared full-batch fit, reporting every step."""
-    def report(step: int, loss: float) -> bool:
-        progress.update(step / steps, f"step {step} of {steps} · loss {loss:.3g}")
+    def report(epoch) -> bool:
+        progress.update(epoch.epoch / steps, f"step {epoch.epoch} of {steps} · loss {epoch.train_loss:.3g}")
         return not progress.stop_requested
 
     return fit_surface_model(MULLER_BROWN, width=width, depth=depth, steps=steps, callback=report)
@@ -197,7 +197,7 @@ else:
     if fitted is not None and st.session_state.get("mb_fit_registered") != fitted.id:
         st.session_state["mb_fit_registered"] = fitted.id
         resources.add_session_model("Müller-Brown MLP (lesson 10)", fitted.result.model, kind="surface",
-                                    dataset="Müller-Brown", metrics={"train_rmse": fitted.result.train_rmse})
+                                    dataset="Müller-Brown", stop_reason=fitted.result.stop_reason)
     lines = [PathLine("reference", surface_reference.xy[:, 0], surface_reference.xy[:, 1],
                       surface_reference.path.energies - surface_reference.path.energies[0],
                       surface_reference.path.path_length, "reference")]

@@ -8,7 +8,8 @@ are taken from the positions [3, 3] (Å) as they are, so the same London-Eyring-
 (Coulomb integrals Q and exchange integrals J of each pair, from ``LEPS.coulomb_exchange``) describes
 bent and stretched H3 as well: ASE's optimisers, NEB and vibrations run on it, and a model trained on
 its energies and forces can be compared with it. Energies in eV (zero: three separate atoms), forces
-in eV/Å, -dE/dR by autograd through ``potentials.stationary.gradient`` (exact, float64).
+in eV/Å, -dE/dR by autograd through the project's one derivative module, ``nnpes_core.derivatives``
+(exact, float64).
 
 The formula is symmetric in the three atoms, so it does not matter which one is called A. At an
 equilateral triangle all J are equal and the square root vanishes: there the ground and excited LEPS
@@ -16,12 +17,11 @@ surfaces touch (a conical intersection, lesson 12), and the energy has a cusp.
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
 
-from nnpes_core.potentials.stationary import gradient
+from nnpes_core.derivatives import gradient
 from nnpes_core.potentials.toy2d import LEPS
 
 HYDROGEN = 1
@@ -82,8 +82,6 @@ class LEPSCalculator(Calculator):
         super().calculate(atoms, properties, system_changes)
         self.check(self.atoms)
         positions = torch.as_tensor(self.atoms.get_positions(), dtype=torch.float64)  # [3, 3]
-        with torch.no_grad():
-            energy = float(self.energy_of(positions))
-        forces = -gradient(self.energy_of, positions).numpy()  # [3, 3] eV/Å
-        self.results["energy"] = self.results["free_energy"] = energy
-        self.results["forces"] = np.asarray(forces, dtype=np.float64)
+        energy, grad = gradient(self.energy_of, positions)  # one pass: E and dE/dR [3, 3]
+        self.results["energy"] = self.results["free_energy"] = float(energy.detach())
+        self.results["forces"] = -grad.numpy()  # eV/Å

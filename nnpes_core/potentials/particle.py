@@ -6,7 +6,7 @@ makes them look like a molecule to ASE, so that ASE's NEB, optimisers and vibrat
 unchanged — the same code that runs on H3 and on trained models. z is ignored (no force along it, so
 it never moves). Energies and lengths are in the surface's own units (arbitrary units for Müller-Brown;
 ASE will call them eV and Å, which they are not). The force is -grad E by autograd
-(``potentials.stationary.gradient``), in float64.
+(``nnpes_core.derivatives``), in float64 for the analytic surfaces.
 
     atoms = particle_atoms((-0.558, 1.442))
     atoms.calc = ParticleCalculator(MullerBrown())
@@ -20,7 +20,7 @@ import torch
 from ase import Atoms
 from ase.calculators.calculator import Calculator, all_changes
 
-from nnpes_core.potentials.stationary import gradient
+from nnpes_core.derivatives import gradient
 from nnpes_core.potentials.toy2d import Surface2D, toy_surface
 
 PARTICLE_SYMBOL = "H"  # the particle's element only sets its mass (1.008 amu) for vibrations
@@ -61,9 +61,8 @@ class ParticleCalculator(Calculator):
             raise ParticleInputError(f"a 2-D surface ({self.name_of_surface}) moves one particle, "
                                      f"not {len(self.atoms)} atoms")
         xy = torch.as_tensor(self.atoms.positions[0, :2], dtype=self.dtype)  # [2]
-        with torch.no_grad():
-            energy = float(self.surface(xy))
+        energy, grad = gradient(self.surface, xy)  # one pass: E and dE/dxy [2]
         forces = np.zeros((1, 3))
-        forces[0, :2] = -gradient(self.surface, xy).double().numpy()
-        self.results["energy"] = self.results["free_energy"] = energy
+        forces[0, :2] = -grad.detach().double().numpy()
+        self.results["energy"] = self.results["free_energy"] = float(energy.detach())
         self.results["forces"] = forces

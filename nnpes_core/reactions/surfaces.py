@@ -11,12 +11,13 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
-from nnpes_core.models.surface import SurfaceFit, SurfaceMLP, fit_surface
 from nnpes_core.potentials.particle import ParticleCalculator, particle_atoms, particle_xy
 from nnpes_core.potentials.toy2d import KnownPoint, Surface2D
 from nnpes_core.reactions.neb import MULLER_BROWN_SETTINGS, NEBSettings, ReactionPath, find_minimum_energy_path
 from nnpes_core.reactions.saddle import SaddleAnalysis, analyse_saddle
-from nnpes_core.surface_training import surface_dataset
+from nnpes_core.data.surface_points import surface_dataset
+from nnpes_core.surface_training import fit_surface
+from nnpes_core.training import EpochReport, TrainingResult
 
 
 def known_point(surface: Surface2D, name: str) -> KnownPoint:
@@ -49,12 +50,9 @@ def surface_path(surface: Surface2D | torch.nn.Module, start: Sequence[float], e
 
 
 def fit_surface_model(surface: Surface2D, n_points: int = 300, width: int = 48, depth: int = 3, steps: int = 400,
-                      seed: int = 0, callback: Callable[[int, float], bool | None] | None = None) -> SurfaceFit:
-    """An MLP fitted to energies and gradients at ``n_points`` random points of ``surface`` (float64,
-    seeded; the shared full-batch fit of lesson 4). ``callback(step, loss)`` may return False to stop."""
-    data = surface_dataset(surface, n_points, seed=seed)
-    with torch.random.fork_rng(devices=[]):  # seeded weights, global random state untouched
-        torch.manual_seed(seed)
-        model = SurfaceMLP(width, depth).double()
-    return fit_surface(model, data.xy, data.energy, -data.forces, steps=steps, learning_rate=1e-2, seed=seed,
-                       callback=callback)
+                      seed: int = 0, callback: Callable[[EpochReport], bool | None] | None = None) -> TrainingResult:
+    """An MLP fitted to energies and forces at ``n_points`` random points of ``surface`` (the shared
+    full-batch fit of lessons 3-6: float64, seeded, ``steps`` Adam steps). ``callback(report)`` after
+    every step; returning False stops (the best weights are kept)."""
+    return fit_surface(surface_dataset(surface, n_points, seed=seed), "surface", width, depth, steps, seed,
+                       learning_rate=1e-2, callback=callback)
