@@ -7,7 +7,7 @@ Two Behler-Parrinello models with the same architecture, settings and number of 
 
 - ``leps_bp_valleys.pt``: H + H2 structures in the reactant/product valley only (H2 stretched and
   compressed, the third atom 2-5 Å away in any direction) — "near the minima";
-- ``leps_bp.pt``: two thirds of those plus structures near the reference minimum-energy path
+- ``leps_bp.pt``: 240 such structures plus 120 near the reference minimum-energy path
   (points between NEB images, displaced by 0.08 Å, drawn mostly where the path is high).
 
 Labels: ``LEPSCalculator(sato=0.18)`` (lesson 1's surface, barrier 0.229 eV). Afterwards both models
