@@ -3,6 +3,7 @@ saddle table with one imaginary frequency, TST rates, the data comparison, Sato'
 a model fitted on the page, an H3 model trained on the page, and the practice problems."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -50,7 +51,11 @@ def test_default_page_shows_paths_saddle_rates_and_the_data_comparison(app):
     data = next(frame.value for frame in app.dataframe if "barrier error (meV)" in frame.value.columns)
     errors = dict(zip(data["model"], data["barrier error (meV)"].abs()))
     assert errors["valleys + path (leps_bp)"] < errors["valleys only (leps_bp_valleys)"]
-    assert len(app.get("iframe")) == 2  # the path and the imaginary mode, animated
+    assert len(app.get("iframe")) == 1  # the images of the path, animated
+    app.radio(key="animate").set_value("imaginary mode, reference")
+    run(app)
+    imaginary = re.search(r"saddle \(reference\): (\d+)i cm⁻¹", texts(app, "caption"))
+    assert imaginary and float(imaginary.group(1)) == pytest.approx(1583, abs=15)
     assert len(app.get("plotly_chart")) == 5  # map, profile, Arrhenius, along the path, Sato
 
 

@@ -182,12 +182,21 @@ if shown == SHOW[0]:
     st.caption(f"ASE NEB, {n_images} images{', climbing image' if climb else ''}: reference {state} in "
                f"{reference.path.steps} steps. Distance along the path: all atoms' Cartesian displacement. "
                "Barriers from H far away and H₂ relaxed (each surface's own asymptote).")
-    frames_of = st.radio("Animate", ["reference path", "model path"], key="frames_of", horizontal=True,
-                         disabled=study is None)
-    animated = study if frames_of == "model path" and study is not None else reference
-    ui.molecule_viewer(animated.path.images[0], frames=animated.path.images, loop="backAndForth",
-                       frame_interval_ms=180, zoom=2.0, height=260 if not lecture else 420,
-                       caption=f"The {n_images} images of the {frames_of}: H_A + H_B–H_C → H_A–H_B + H_C")
+    animations = ["reference path", "model path", "imaginary mode, reference", "imaginary mode, model"]
+    shown_animation = st.radio("Animate", animations if study is not None else animations[::2], key="animate",
+                               horizontal=True)
+    animated = study if "model" in shown_animation else reference
+    if shown_animation.endswith("path"):
+        frames, loop = animated.path.images, "backAndForth"
+        caption = f"The {n_images} images of the {shown_animation}: H_A + H_B–H_C → H_A–H_B + H_C"
+    else:  # the first mode is the imaginary one (wavenumbers ascending, imaginary ones negative)
+        saddle = animated.saddle
+        frames = mode_animation_frames(saddle.atoms, saddle.modes.displacements[0], amplitude=0.25, n_frames=24)
+        loop = "forward"  # one period of the vibration, repeated
+        caption = (f"The motion across the barrier at the saddle ({shown_animation.split(', ')[1]}): "
+                   f"{saddle.imaginary_wavenumber:.0f}i cm⁻¹, displacements exaggerated")
+    ui.molecule_viewer(frames[0], frames=frames, loop=loop, frame_interval_ms=150, zoom=2.0,
+                       height=260 if not lecture else 420, caption=caption)
 else:
     surface_reference = muller_brown_reference(n_images, climb)
     width, depth, steps = MULLER_BROWN_FITS[lecture]
@@ -242,12 +251,6 @@ st.dataframe(table, width="stretch", column_config={
 if study is None:
     st.info("No H₃ model found (assets/models/leps_bp.pt is made by assets/scripts/train_leps_model.py): "
             "the reference alone is shown.")
-mode_of = st.radio("Animate the imaginary mode of", list(summary), key="mode_of", horizontal=True)
-saddle = (reference if mode_of == list(summary)[0] else study).saddle
-frames = mode_animation_frames(saddle.atoms, saddle.modes.displacements[0], amplitude=0.25, n_frames=24)
-ui.molecule_viewer(saddle.atoms, frames=frames, zoom=2.5, height=240 if not lecture else 400,
-                   caption=f"The motion across the barrier: {saddle.imaginary_wavenumber:.0f}i cm⁻¹ "
-                           f"({saddle.n_negative} negative eigenvalue{'s' if saddle.n_negative != 1 else ''})")
 if shown == SHOW[1]:
     found, literature = surface_reference.saddle, known_point(MULLER_BROWN, "saddle A-C")
     columns = st.columns(4)
