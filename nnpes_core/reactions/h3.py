@@ -83,12 +83,12 @@ class H3Reaction:
         r_ab, r_bc = collinear_coordinates([self.saddle.atoms])[0]
         real = self.saddle.real_wavenumbers
         return {
-            "r_AB (Å)": r_ab, "r_BC (Å)": r_bc, "angle A-B-C (°)": self.saddle.atoms.get_angle(0, 1, 2),
             "barrier ΔE (eV)": self.barrier, "imaginary frequency (cm⁻¹, i)": self.saddle.imaginary_wavenumber,
+            "negative Hessian eigenvalues": self.saddle.n_negative,
+            "r_AB (Å)": r_ab, "r_BC (Å)": r_bc, "angle A-B-C (°)": self.saddle.atoms.get_angle(0, 1, 2),
             "bend (cm⁻¹)": float(real[0]) if len(real) > 2 else float("nan"),
             "symmetric stretch (cm⁻¹)": float(real[-1]) if len(real) else float("nan"),
             "H₂ stretch of the reactants (cm⁻¹)": self.h2_wavenumber,
-            "negative Hessian eigenvalues": self.saddle.n_negative,
             "largest force at the saddle (eV/Å)": self.saddle.largest_force,
         }
 
