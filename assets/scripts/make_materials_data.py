@@ -44,7 +44,7 @@ from nnpes_core.calculator import NNPESCalculator  # noqa: E402
 from nnpes_core.data import read_dataset, write_dataset  # noqa: E402
 from nnpes_core.data.batch import AtomicBatch  # noqa: E402
 from nnpes_core.materials import FACETS, crystal_properties, emt_dataset, property_errors  # noqa: E402
-from nnpes_core.materials.training import MODEL_OPTIONS, crystal_training_config, train_crystal_model  # noqa: E402
+from nnpes_core.materials.training import MODEL_OPTIONS, train_crystal_model  # noqa: E402
 from nnpes_core.models import load_model, save_model  # noqa: E402
 from nnpes_core.training import error_metrics  # noqa: E402
 
@@ -60,7 +60,7 @@ DATASETS = {
 # model name: (kind, training set, epochs)
 PLAN = {
     "cu_bp": ("bp", "cu_emt_train", 40),
-    "cu_equivariant": ("equivariant", "cu_emt_train", 40),
+    "cu_equivariant": ("equivariant", "cu_emt_train", 50),
     "cu_bp_perfect": ("bp", "cu_emt_perfect_train", 40),
 }
 

@@ -40,6 +40,8 @@ class VacancyResult:
     relaxation_steps: int = 0
     max_displacement: float = 0.0  # Å, the largest move of an atom during the relaxation
     relaxed: Atoms | None = None  # the relaxed vacancy supercell
+    site: np.ndarray | None = None  # [3] Å, where the removed atom was
+    neighbours: np.ndarray | None = None  # indices (in the vacancy cell) of the atoms that lost a neighbour
 
     @property
     def relaxation_energy_ev(self) -> float | None:
@@ -73,7 +75,11 @@ def vacancy_formation_energy(calculator: Calculator, element: str, lattice_const
     vacancy = perfect.copy()
     del vacancy[0]
     unrelaxed = _energy(vacancy, calculator) - (n_atoms - 1) / n_atoms * energy_perfect
-    result = VacancyResult(float(unrelaxed), None, n_atoms, float(lattice_constant))
+    # the first shell of the removed atom 0 (at a/sqrt2); deleting atom 0 shifts every index down by one
+    distances = perfect.get_distances(0, range(1, n_atoms), mic=True)
+    shell = np.nonzero(distances < 0.85 * lattice_constant)[0]
+    result = VacancyResult(float(unrelaxed), None, n_atoms, float(lattice_constant),
+                           site=perfect.positions[0].copy(), neighbours=shell)
     if relax:
         start = vacancy.get_positions()
         result.relaxation_steps = relax_positions(vacancy, calculator, fmax, max_steps)

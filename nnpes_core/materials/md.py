@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 from ase import Atoms
@@ -77,3 +77,44 @@ def langevin_md(atoms: Atoms, calculator: Calculator, temperature: float, steps:
     result.time_fs, result.temperature = np.array(times), np.array(temperatures)
     result.potential_energy = np.array(energies)
     return result
+
+
+@dataclass
+class RDFRun:
+    potential: str  # the name given to the calculator ("EMT", "cu_bp", ...)
+    temperature: float  # K, target
+    r: np.ndarray  # [n_bins] Å
+    g: np.ndarray  # [n_bins]
+    md: CrystalMD
+
+
+def rdf_at_temperatures(calculators: Mapping[str, Calculator], crystals: Mapping[str, Atoms],
+                        temperatures: Sequence[float], steps: int = 300, r_max: float = 6.0, n_bins: int = 120,
+                        seed: int = 0, progress: Callable[[int, int, str], bool | None] | None = None,
+                        **md_options) -> list[RDFRun]:
+    """g(r) from Langevin MD of each potential at each temperature.
+
+    ``crystals[name]`` is the starting structure for the potential ``name`` (each at its own lattice
+    constant). ``progress(done, total, message)`` is told after each run and before it; False stops (the
+    runs finished so far are returned)."""
+    from nnpes_core.materials.rdf import radial_distribution
+
+    plan = [(name, float(t)) for t in temperatures for name in calculators]
+    runs: list[RDFRun] = []
+    for index, (name, temperature) in enumerate(plan):
+        if progress is not None and progress(index, len(plan), f"{name} at {temperature:.0f} K") is False:
+            break
+
+        def step_progress(done, total, index=index):
+            if progress is None:
+                return None
+            return progress(index + done / total, len(plan), f"{name} at {temperature:.0f} K: step {done}/{total}")
+
+        md = langevin_md(crystals[name], calculators[name], temperature, steps=steps, seed=seed,
+                         progress=step_progress, **md_options)
+        if md.frames:
+            r, g = radial_distribution(md.frames, r_max, n_bins)
+            runs.append(RDFRun(name, temperature, r, g, md))
+        if md.stopped:
+            break
+    return runs

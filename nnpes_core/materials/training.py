@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 
 from ase import Atoms
 
-from nnpes_core.training import EpochReport, TrainingResult, default_config, train_new_model
+from nnpes_core.training import EpochReport, TrainingConfig, TrainingResult, default_config, train_new_model
 
 CRYSTAL_CUTOFF = 4.2  # Å
 MODEL_OPTIONS = {
@@ -41,9 +41,10 @@ def crystal_training_config(kind: str, **overrides):
 
 def train_crystal_model(kind: str, train_frames: Sequence[Atoms], val_frames: Sequence[Atoms] | None,
                         callback: Callable[[EpochReport], bool | None] | None = None,
-                        **overrides) -> TrainingResult:
+                        config: TrainingConfig | None = None, **overrides) -> TrainingResult:
     """A seeded ``kind`` model with the crystal options, trained by the shared trainer on periodic data.
 
-    ``overrides`` are TrainingConfig fields (time_budget, epochs, seed, device, ...)."""
-    config = crystal_training_config(kind, **overrides)
+    ``config`` defaults to ``crystal_training_config(kind, **overrides)`` (overrides: TrainingConfig
+    fields such as epochs, time_budget, seed, device)."""
+    config = config or crystal_training_config(kind, **overrides)
     return train_new_model(kind, list(train_frames), val_frames, config, callback, **MODEL_OPTIONS[kind])
