@@ -28,9 +28,9 @@ from ase.md.verlet import VelocityVerlet  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from nnpes_core.analysis.cost import fit_power_law, time_energy_and_forces  # noqa: E402
-from nnpes_core.calculator import NNPESCalculator  # noqa: E402
-from nnpes_core.dynamics import initialise_velocities  # noqa: E402
+from nnpes_core.dynamics import thermalize_momenta  # noqa: E402
 from nnpes_core.materials import SUPERCELL_SIZES, rattled, supercell_with  # noqa: E402
+from nnpes_core.materials.training import crystal_calculator  # noqa: E402
 from nnpes_core.models import load_model  # noqa: E402
 from nnpes_core.units import FS  # noqa: E402
 
@@ -40,8 +40,8 @@ MODELS = ROOT / "assets" / "models"
 def md_seconds_per_step(model, atoms, device: str, steps: int = 5) -> float:
     """Median wall time of one velocity-Verlet step (2 fs) through the ASE calculator, after a warm-up."""
     atoms = atoms.copy()
-    atoms.calc = NNPESCalculator(model, device=device)
-    initialise_velocities(atoms, 300.0, seed=0)
+    atoms.calc = crystal_calculator(model, dtype=None, device=device)
+    thermalize_momenta(atoms, temperature_K=300.0, rng=np.random.default_rng(0))
     dynamics = VelocityVerlet(atoms, timestep=2.0 * FS)
     dynamics.run(1)
     times = []

@@ -239,8 +239,9 @@ def command_crystal(args) -> None:
 
     from nnpes_core.calculator import load_calculator
     from nnpes_core.materials import check_element, check_periodic, crystal_properties, property_errors
+    from nnpes_core.materials.training import CRYSTAL_SKIN
 
-    calculator = load_calculator(args.model, dtype="float64")
+    calculator = load_calculator(args.model, dtype="float64", skin=CRYSTAL_SKIN)
     elements = getattr(calculator.model, "elements", [])
     if args.element is None and len(elements) != 1:
         raise CommandError("the model knows several elements: choose one with --element")

@@ -7,13 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import streamlit as st
-import torch
 from ase.calculators.emt import EMT
 
 import resources
 import ui
 from nnpes_core.analysis.cost import fit_power_law
-from nnpes_core.calculator import NNPESCalculator
 from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.materials import (
     SUPERCELL_SIZES, coordination_number, crystal_properties, fcc_supercell, first_minimum_after_peak,
@@ -21,7 +19,9 @@ from nnpes_core.materials import (
 )
 from nnpes_core.materials.checks import neighbour_count, periodic_checks
 from nnpes_core.materials.md import rdf_at_temperatures
-from nnpes_core.materials.training import CRYSTAL_CUTOFF, crystal_training_config, train_crystal_model
+from nnpes_core.materials.training import (
+    CRYSTAL_CUTOFF, crystal_calculator, crystal_training_config, train_crystal_model,
+)
 from nnpes_core.threads import torch_threads
 from nnpes_core.training import error_metrics, job_callback
 from nnpes_core.training_experiments import history_arrays
@@ -47,9 +47,9 @@ def model_stamp(name: str) -> float:
     return path.stat().st_mtime if path.is_file() else 0.0
 
 
-def float64_calculator(calculator) -> NNPESCalculator:
+def float64_calculator(calculator):
     """A float64 copy of a pretrained model's calculator (checks and properties in float64)."""
-    return NNPESCalculator(calculator.model, dtype=torch.float64)
+    return crystal_calculator(calculator.model)
 
 
 @st.cache_data(show_spinner="Equation of state, vacancy (108 atoms, relaxed) and surfaces…", max_entries=16)
@@ -219,8 +219,7 @@ if perfect_calculator is not None and "cu_bp" in results:
             trained = train_crystal_model("bp", train, val, job_callback(progress, config), config=config)
             progress.update(None, "computing its equation of state, vacancy and surfaces…")
             with torch_threads(THREADS):
-                return data_choice, trained, crystal_properties(NNPESCalculator(trained.model, dtype=torch.float64),
-                                                                ELEMENT)
+                return data_choice, trained, crystal_properties(crystal_calculator(trained.model), ELEMENT)
 
         def show_history(job):
             history = job.progress.partial.get("history")

@@ -40,11 +40,10 @@ from ase.calculators.emt import EMT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-from nnpes_core.calculator import NNPESCalculator  # noqa: E402
 from nnpes_core.data import read_dataset, write_dataset  # noqa: E402
 from nnpes_core.data.batch import AtomicBatch  # noqa: E402
 from nnpes_core.materials import FACETS, crystal_properties, emt_dataset, property_errors  # noqa: E402
-from nnpes_core.materials.training import MODEL_OPTIONS, train_crystal_model  # noqa: E402
+from nnpes_core.materials.training import MODEL_OPTIONS, crystal_calculator, train_crystal_model  # noqa: E402
 from nnpes_core.models import load_model, save_model  # noqa: E402
 from nnpes_core.training import error_metrics  # noqa: E402
 
@@ -111,8 +110,7 @@ def write_reports(summary: dict[str, dict]) -> None:
     machine = f"PyTorch {torch.__version__}, ASE {ase.__version__}, Python {platform.python_version()}"
     properties = {"EMT": crystal_properties(EMT(), ELEMENT)}
     for name in PLAN:
-        properties[name] = crystal_properties(NNPESCalculator(load_model(MODELS / f"{name}.pt"),
-                                                              dtype=torch.float64), ELEMENT)
+        properties[name] = crystal_properties(crystal_calculator(load_model(MODELS / f"{name}.pt")), ELEMENT)
     rows = property_errors(properties)
     lines = [
         "# Pretrained copper models (lesson 13, Materials)", "",

@@ -2,7 +2,7 @@
 transferability test: the same properties for a reference and for models, side by side.
 
     reference = crystal_properties(EMT(), "Cu")
-    model = crystal_properties(NNPESCalculator(net), "Cu")
+    model = crystal_properties(crystal_calculator(net), "Cu")
     rows = property_errors({"EMT": reference, "bp": model})
 
 Every potential is evaluated at its *own* equilibrium lattice constant (from its own equation of state),

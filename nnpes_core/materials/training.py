@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+import torch
 from ase import Atoms
 
+from nnpes_core.calculator import NNPESCalculator
 from nnpes_core.training import EpochReport, TrainingConfig, TrainingResult, default_config, train_new_model
 
 CRYSTAL_CUTOFF = 4.2  # Å
@@ -48,3 +50,15 @@ def train_crystal_model(kind: str, train_frames: Sequence[Atoms], val_frames: Se
     fields such as epochs, time_budget, seed, device)."""
     config = config or crystal_training_config(kind, **overrides)
     return train_new_model(kind, list(train_frames), val_frames, config, callback, **MODEL_OPTIONS[kind])
+
+
+# The calculator's Verlet skin: its neighbour list reaches cutoff + skin and is reused while no atom has
+# moved more than half the skin. The default 0.5 Å would take the list to 4.7 Å, past copper's third
+# shell (24 atoms at 4.40 Å): 42 listed neighbours instead of 18, and about 5x more angular triplets for
+# a model that only looks inside 4.2 Å. A thin skin rebuilds the list more often, which is far cheaper.
+CRYSTAL_SKIN = 0.1  # Å
+
+
+def crystal_calculator(model, dtype: torch.dtype | None = torch.float64, device: str = "cpu") -> NNPESCalculator:
+    """A model as an ASE calculator for crystal work: float64 by default and a thin skin (see above)."""
+    return NNPESCalculator(model, device=device, dtype=dtype, skin=CRYSTAL_SKIN)
