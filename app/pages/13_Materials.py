@@ -264,7 +264,9 @@ if model is not None:
                                        equilibration_steps=steps // 4, progress=report)
 
     with left:
-        job = ui.live_job("md", "▶️ Run MD", run_md, start=lecture, disabled=not temperatures)
+        # lecture mode starts the preset once by itself (not again after it has finished)
+        preset = lecture and "job::md" not in st.session_state
+        job = ui.live_job("md", "▶️ Run MD", run_md, start=preset, disabled=not temperatures)
     with right:
         if job is not None and job.result:
             runs = job.result
