@@ -110,3 +110,13 @@ def test_a_molecule_where_a_crystal_is_needed_is_refused(capsys, tmp_path):
 def test_a_model_without_copper_cannot_describe_a_copper_crystal(capsys):
     error = run_bad(["crystal", "--model", str(MODELS_DIR / "water_bp.pt"), "--element", "Cu"], capsys)
     assert "cannot describe Cu" in error
+
+
+def test_aluminium_is_the_second_element(tmp_path):
+    out = tmp_path / "al.extxyz"
+    assert main(["data", "--reference", "emt", "--element", "al", "--supercell", "1", "--n", "2",
+                 "--rattle", "0", "--strain", "0", "--out", str(out)]) == 0
+    frames = read_dataset(out)
+    assert frames[0].get_chemical_symbols() == ["Al"] * 4
+    assert frames[0].cell.lengths() == pytest.approx([3.994] * 3, abs=0.002)  # EMT's own Al lattice constant
+    assert abs(frames[0].get_potential_energy()) < 0.05  # EMT's zero: the perfect crystal near equilibrium

@@ -3,6 +3,7 @@ numbers (periodic checks at round-off, EOS and vacancy next to EMT, the transfer
 cost slope), runs MD behind its button (and by itself in lecture mode), and grades its problems."""
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -50,8 +51,7 @@ def test_model_and_emt_numbers_side_by_side(page):
 
 def test_transferability_gap_is_shown(page):
     caption = next(c.value for c in page.caption if c.value.startswith("Relaxed vacancy: EMT"))
-    values = [float(part.split()[-2]) for part in caption.rstrip(".").split(", ")]
-    emt, with_defects, perfect_only = values
+    emt, with_defects, perfect_only = (float(value) for value in re.findall(r"(-?\d+\.\d+) eV", caption))
     assert abs(perfect_only - emt) > 3 * abs(with_defects - emt)
 
 

@@ -111,9 +111,10 @@ with left:
     cubic = fcc_supercell(ELEMENT, 1)
     count = neighbour_count(cubic, 0, CRYSTAL_CUTOFF)
     st.metric(f"Neighbours within {CRYSTAL_CUTOFF} Å in the 4-atom cubic cell", count.neighbours,
-              help="Every one of them is a periodic image: the cell is only 3.59 Å across")
-    st.caption(f"{count.images} of them are periodic images, {count.self_images} images of the atom itself; "
-               f"distances {count.distances.min():.2f}-{count.distances.max():.2f} Å.")
+              help="The cell is only 3.59 Å across: most neighbours lie in the copies around it")
+    st.caption(f"{count.images} of them are periodic images (a non-zero cell shift), "
+               f"{count.neighbours - count.images} lie inside the cell itself; distances "
+               f"{count.distances.min():.2f}-{count.distances.max():.2f} Å.")
     columns = st.columns(2)
     columns[0].metric("Atoms in this cell", len(structure))
     columns[1].metric("Cell volume", f"{structure.get_volume():.1f} Å³")
@@ -188,8 +189,7 @@ ui.render_lesson(SLUG, "transferability")
 perfect_calculator = resources.load_pretrained(PERFECT_ONLY)
 if perfect_calculator is not None and "cu_bp" in results:
     results[PERFECT_ONLY] = properties(PERFECT_ONLY, model_stamp(PERFECT_ONLY), perfect_calculator)
-    compared = {"EMT": results["EMT"], "cu_bp (with defects)": results["cu_bp"],
-                "cu_bp_perfect (perfect crystals only)": results[PERFECT_ONLY]}
+    compared = {"EMT": results["EMT"], "cu_bp": results["cu_bp"], PERFECT_ONLY: results[PERFECT_ONLY]}
     extra = st.session_state.get("my_model_properties")
     if extra is not None:
         compared[extra[0]] = extra[1]
@@ -198,9 +198,9 @@ if perfect_calculator is not None and "cu_bp" in results:
     ui.plot(property_error_figure(shown, [name for name in compared if name != "EMT"]), key="transfer_plot")
     st.dataframe(pd.DataFrame(shown).round(3), hide_index=True)
     vacancy_row = next(row for row in rows if row["property"] == "vacancy, relaxed (eV)")
-    st.caption(f"Relaxed vacancy: EMT {vacancy_row['EMT']:.3f} eV, with defects "
-               f"{vacancy_row['cu_bp (with defects)']:.3f} eV, perfect crystals only "
-               f"{vacancy_row['cu_bp_perfect (perfect crystals only)']:.3f} eV.")
+    st.caption(f"Relaxed vacancy: EMT {vacancy_row['EMT']:.3f} eV, cu_bp (trained with defects) "
+               f"{vacancy_row['cu_bp']:.3f} eV, cu_bp_perfect (perfect crystals only) "
+               f"{vacancy_row[PERFECT_ONLY]:.3f} eV.")
 
     with st.expander("Train a Behler-Parrinello model yourself and add it to the comparison"):
         data_choice = st.radio("Training data", ["perfect crystals only", "with vacancies and surfaces"],

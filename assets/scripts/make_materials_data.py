@@ -9,7 +9,8 @@ Data (ASE's EMT for fcc Cu, periodic 2x2x2 cubic supercells of 32 atoms, cell an
     cu_emt_val.extxyz             30 structures like cu_emt_train (validation)
     cu_emt_test.extxyz            60 structures like cu_emt_train (test; errors per kind in MATERIALS.md)
 
-All strained (volumetric ±4 %, shape ±2 %) and rattled (Gaussian, width up to 0.1 Å).
+All strained (a uniform stretch of up to ±4 % in length plus a shape change of up to ±2 %) and rattled
+(Gaussian displacements of a width up to 0.1 Å).
 
 Models (the crystal settings of nnpes_core.materials.training, fixed epochs, seed 0, one CPU thread):
 
@@ -105,9 +106,13 @@ def test_errors(name: str) -> dict[str, dict]:
     return errors
 
 
-def write_reports(summary: dict[str, dict]) -> None:
-    today = datetime.date.today().isoformat()
+def _stamp() -> tuple[str, str]:
     machine = f"PyTorch {torch.__version__}, ASE {ase.__version__}, Python {platform.python_version()}"
+    return datetime.date.today().isoformat(), machine
+
+
+def write_reports(summary: dict[str, dict]) -> None:
+    today, machine = _stamp()
     properties = {"EMT": crystal_properties(EMT(), ELEMENT)}
     for name in PLAN:
         properties[name] = crystal_properties(crystal_calculator(load_model(MODELS / f"{name}.pt")), ELEMENT)
@@ -140,7 +145,11 @@ def write_reports(summary: dict[str, dict]) -> None:
     lines += ["", "cu_bp_perfect never saw a vacancy or a surface: its equation of state is as good as the "
               "others', its defect energies are not. That is the point of lesson 13's transferability section."]
     (MODELS / "MATERIALS.md").write_text("\n".join(lines) + "\n")
+    print((MODELS / "MATERIALS.md").read_text())
 
+
+def write_provenance() -> None:
+    today, machine = _stamp()
     data_lines = [
         "# Copper data sets (lesson 13, Materials): provenance", "",
         f"Made by `assets/scripts/make_materials_data.py` on {today} ({machine}); the same seeds give the "
@@ -152,8 +161,8 @@ def write_reports(summary: dict[str, dict]) -> None:
         "crystal at rest), forces in eV/Å, stress in eV/Å³. Every frame carries its cell (`Lattice=`), "
         '`pbc="T T T"`, and `kind` = bulk, vacancy, surface-111 or surface-100.', "",
         "Structures: the 2x2x2 cubic supercell of fcc Cu (32 atoms) at EMT's lattice constant 3.590 Å, "
-        "strained by F = 1 + ε (ε: a volume change uniform in ±4 % plus a symmetric shape change uniform in "
-        "±2 % per entry) and rattled with Gaussian displacements of a width drawn uniformly in [0, 0.1] Å. "
+        "strained by F = 1 + ε (ε: the same stretch on all three axes, uniform in ±4 % of the length, i.e. "
+        "about ±12 % of the volume, plus a symmetric shape change of up to ±2 % per entry) and rattled with Gaussian displacements of a width drawn uniformly in [0, 0.1] Å. "
         "With defects, every second structure lacks one atom (31 atoms) and every third is instead a 2x2 "
         "slab of 5 (111) or (100) layers (20 atoms) with 6 Å of vacuum on each side, strained in plane only.", "",
         "| file | structures | seed | kinds | size |", "|---|---|---|---|---|",
@@ -167,7 +176,6 @@ def write_reports(summary: dict[str, dict]) -> None:
         data_lines.append(f"| {name}.extxyz | {count} | {seed} | "
                           + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) + f" | {size:.0f} KiB |")
     (DATA / "MATERIALS_PROVENANCE.md").write_text("\n".join(data_lines) + "\n")
-    print((MODELS / "MATERIALS.md").read_text())
 
 
 def main() -> None:
@@ -178,6 +186,7 @@ def main() -> None:
     torch.set_num_threads(1)  # this is a script, not a library: one thread is fastest for these sizes
     if args.only != "models":
         make_data()
+        write_provenance()
     if args.only != "data":
         summary = train_models(args.scale)
         write_reports(summary)

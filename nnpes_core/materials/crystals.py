@@ -96,8 +96,9 @@ def fcc_slab(element: str, facet: str = "111", layers: int = 5, size: int = 2, v
 
 
 def random_strain(rng: np.random.Generator, strain: float) -> np.ndarray:
-    """A symmetric strain epsilon [3, 3]: a volume change (same on all diagonal entries, uniform in
-    ±``strain``) plus a shape change (each independent entry uniform in ±``strain``/2)."""
+    """A symmetric strain epsilon [3, 3]: a uniform stretch (the same on all three axes, uniform in
+    ±``strain`` of the length, about ±3 ``strain`` of the volume) plus a shape change (each entry of a
+    random matrix uniform in ±``strain``/2, symmetrised)."""
     volumetric = rng.uniform(-strain, strain) * np.eye(3)
     shape = rng.uniform(-strain / 2, strain / 2, size=(3, 3))
     return volumetric + (shape + shape.T) / 2
