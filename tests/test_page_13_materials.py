@@ -39,6 +39,17 @@ def test_periodic_checks_hold_to_round_off(page):
     assert metric(page, "Neighbours within 4.2 Å", prefix=True) == "18"
 
 
+def test_a_slab_from_the_training_set_is_shown_in_its_cell(page):
+    page.selectbox(key="structure_kind").set_value("surface-111")
+    run(page)
+    page.slider(key="structure_index_surface-111").set_value(20)
+    run(page)
+    assert metric(page, "Atoms in this cell") == "20"
+    assert number(metric(page, "|ΔE| after a shift", prefix=True)) < 1e-9  # the checks, now on a slab
+    page.selectbox(key="structure_kind").set_value("bulk")
+    run(page)
+
+
 def test_model_and_emt_numbers_side_by_side(page):
     assert number(metric(page, "EMT, relaxed")) == pytest.approx(1.224, abs=0.005)
     assert number(metric(page, "cu_bp, relaxed")) == pytest.approx(1.22, abs=0.15)
@@ -65,7 +76,7 @@ def test_cost_section_times_supercells_up_to_864_atoms(page):
 
 def test_md_button_gives_g_of_r_for_model_and_emt(page):
     page.multiselect(key="temperatures").set_value([600])
-    page.select_slider(key="md_steps").set_value(100)
+    page.select_slider(key="md_steps").set_value(50)
     run(page)
     run(page.button(key="job::md::start").click())
     wait_for(page, lambda app: any("first peak r (Å)" in str(df.value.columns) for df in app.dataframe))

@@ -106,7 +106,7 @@ left, right = st.columns([2, 3], gap="large")
 with left:
     kind = st.selectbox("Training structure", list(KINDS), format_func=KINDS.get, key="structure_kind")
     frames = [frame for frame in (train_set or []) if frame.info.get("kind") == kind]
-    structure = frames[st.slider("Which one", 1, max(len(frames), 1), 1, key="structure_index") - 1] \
+    structure = frames[st.slider("Which one", 1, max(len(frames), 1), 1, key=f"structure_index_{kind}") - 1] \
         if frames else fcc_supercell(ELEMENT, 2)
     cubic = fcc_supercell(ELEMENT, 1)
     count = neighbour_count(cubic, 0, CRYSTAL_CUTOFF)
@@ -241,8 +241,9 @@ if model is not None:
     left, right = st.columns([1, 2], gap="large")
     with left:
         temperatures = st.multiselect("Temperatures (K)", TEMPERATURES, default=[300, 1200], key="temperatures")
-        steps = st.select_slider("Steps of 2 fs", [100, 200, 400, 800, 1600], value=100 if lecture else 200,
-                                 key="md_steps")
+        steps = st.select_slider("Steps of 2 fs", [50, 100, 200, 400, 800, 1600], value=50 if lecture else 200,
+                                 key="md_steps", help="g(r) is averaged over snapshots every 10 steps after the "
+                                                      "first quarter of the run")
         repeat = st.radio("Supercell", [2, 3], format_func=lambda k: f"{k}×{k}×{k} ({4 * k**3} atoms)",
                           horizontal=True, key="md_repeat")
         with_emt = st.checkbox("Also run EMT (dashed)", value=True, key="md_with_emt")

@@ -73,10 +73,10 @@ def make_data() -> None:
         print(f"{path.name}: {len(frames)} structures, {path.stat().st_size / 1024:.0f} KiB", flush=True)
 
 
-def train_models(scale: float) -> dict[str, dict]:
+def train_models(scale: float, names: list[str]) -> None:
     val = read_dataset(DATA / "cu_emt_val.extxyz")
-    summary = {}
-    for name, (kind, data_name, epochs) in PLAN.items():
+    for name in names:
+        kind, data_name, epochs = PLAN[name]
         train = read_dataset(DATA / f"{data_name}.extxyz")
         val_frames = val if "perfect" not in data_name else [f for f in val if f.info.get("kind") == "bulk"]
         epochs = max(1, round(epochs * scale))
@@ -87,12 +87,9 @@ def train_models(scale: float) -> dict[str, dict]:
                    {"trained_on": f"{data_name}.extxyz", "validated_on": "cu_emt_val.extxyz"
                     + (" (bulk structures)" if "perfect" in data_name else ""),
                     "reference": "ASE EMT (Jacobsen, Stoltze, Nørskov 1996)", "epochs": epochs,
-                    "best_epoch": result.best_epoch, "options": {k: list(v) if isinstance(v, tuple) else v
-                                                                 for k, v in MODEL_OPTIONS[kind].items()}})
-        summary[name] = {"kind": kind, "data": data_name, "epochs": epochs, "seconds": seconds,
-                         "best_epoch": result.best_epoch}
+                    "seconds": round(seconds, 1), "best_epoch": result.best_epoch,
+                    "options": {k: list(v) if isinstance(v, tuple) else v for k, v in MODEL_OPTIONS[kind].items()}})
         print(f"{name}: {epochs} epochs in {seconds:.0f} s (best epoch {result.best_epoch})", flush=True)
-    return summary
 
 
 def test_errors(name: str) -> dict[str, dict]:
@@ -111,7 +108,8 @@ def _stamp() -> tuple[str, str]:
     return datetime.date.today().isoformat(), machine
 
 
-def write_reports(summary: dict[str, dict]) -> None:
+def write_reports() -> None:
+    """assets/models/MATERIALS.md from the saved models (their metadata, test errors and properties)."""
     today, machine = _stamp()
     properties = {"EMT": crystal_properties(EMT(), ELEMENT)}
     for name in PLAN:
@@ -126,9 +124,10 @@ def write_reports(summary: dict[str, dict]) -> None:
         "(cutoff 4.2 Å, minibatches of 4 supercells, α = 10, β = 1, float32, cosine schedule), seed 0.", "",
         "| file | kind | trained on | epochs | time here | best epoch |", "|---|---|---|---|---|---|",
     ]
-    for name, info in summary.items():
-        lines.append(f"| {name}.pt | {info['kind']} | {info['data']}.extxyz | {info['epochs']} | "
-                     f"{info['seconds']:.0f} s | {info['best_epoch']} |")
+    for name, (kind, data_name, _) in PLAN.items():
+        info = load_model(MODELS / f"{name}.pt").metadata
+        lines.append(f"| {name}.pt | {kind} | {data_name}.extxyz | {info['epochs']} | "
+                     f"{info.get('seconds', float('nan')):.0f} s | {info['best_epoch']} |")
     lines += ["", "Errors on the 60 test structures (`cu_emt_test.extxyz`), by kind of structure "
               "(energy MAE in meV/atom / force MAE in meV/Å):", "",
               "| file | bulk | vacancy | (111) slab | (100) slab |", "|---|---|---|---|---|"]
@@ -182,14 +181,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["data", "models"], help="make only the data or only the models")
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every epoch count")
+    parser.add_argument("--models", nargs="+", choices=list(PLAN), default=list(PLAN), help="models to (re)train")
     args = parser.parse_args()
     torch.set_num_threads(1)  # this is a script, not a library: one thread is fastest for these sizes
     if args.only != "models":
         make_data()
         write_provenance()
     if args.only != "data":
-        summary = train_models(args.scale)
-        write_reports(summary)
+        train_models(args.scale, args.models)
+        write_reports()
 
 
 if __name__ == "__main__":
