@@ -8,7 +8,10 @@
 - ``md`` and ``rdf``: Langevin dynamics of the crystal at a temperature and the radial distribution
   function g(r).
 - ``scaling``: seconds per energy + forces against the number of atoms in periodic supercells (O(N)).
-- ``training``: the crystal settings (cutoff, minibatch, loss weights) for the shared trainer.
+- ``checks``: the model's periodicity measured (shift across the boundary, a doubled cell, finite
+  differences) and who an atom sees in a small cell (``periodic_checks``, ``neighbour_count``).
+- ``training``: the crystal settings (cutoff, minibatch, loss weights) for the shared trainer, and the
+  model as a calculator with a thin Verlet skin (``crystal_calculator``).
 
 Units: eV, Å, fs, K; bulk moduli in GPa, surface energies in J/m² (and eV/Å²).
 """
@@ -21,10 +24,14 @@ from nnpes_core.materials.defects import (
     SurfaceResult, VacancyResult, relax_positions, surface_energy, vacancy_formation_energy,
 )
 from nnpes_core.materials.eos import EOSResult, GPA_PER_EV_PER_A3, equation_of_state
-from nnpes_core.materials.md import CrystalMD, langevin_md
+from nnpes_core.materials.checks import NeighbourCount, PeriodicChecks, neighbour_count, periodic_checks
+from nnpes_core.materials.md import CrystalMD, RDFRun, langevin_md, rdf_at_temperatures
 from nnpes_core.materials.properties import CrystalProperties, crystal_properties, property_errors
 from nnpes_core.materials.rdf import coordination_number, first_minimum_after_peak, radial_distribution
 from nnpes_core.materials.scaling import SUPERCELL_SIZES, supercell_cost, supercell_with
+from nnpes_core.materials.training import (
+    CRYSTAL_CUTOFF, CRYSTAL_SKIN, crystal_calculator, crystal_training_config, train_crystal_model,
+)
 
 __all__ = [
     "FACETS", "FCC_METALS", "CrystalInputError", "check_element", "check_periodic", "crystal_configurations",
@@ -32,8 +39,10 @@ __all__ = [
     "rattled", "strained", "with_vacancies",
     "SurfaceResult", "VacancyResult", "relax_positions", "surface_energy", "vacancy_formation_energy",
     "EOSResult", "GPA_PER_EV_PER_A3", "equation_of_state",
-    "CrystalMD", "langevin_md",
+    "NeighbourCount", "PeriodicChecks", "neighbour_count", "periodic_checks",
+    "CrystalMD", "RDFRun", "langevin_md", "rdf_at_temperatures",
     "CrystalProperties", "crystal_properties", "property_errors",
     "coordination_number", "first_minimum_after_peak", "radial_distribution",
     "SUPERCELL_SIZES", "supercell_cost", "supercell_with",
+    "CRYSTAL_CUTOFF", "CRYSTAL_SKIN", "crystal_calculator", "crystal_training_config", "train_crystal_model",
 ]
