@@ -100,9 +100,7 @@ def best_of(repeats: int, function) -> float:
 
 
 def test_cost_grows_linearly_with_the_number_of_atoms():
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        model = build_model("bp", [29], **MODEL_OPTIONS["bp"]).float().eval()
+    model = build_model("bp", [29], seed=0, dtype=torch.float32, **MODEL_OPTIONS["bp"]).eval()
     series = supercell_cost(model, "Cu", sizes=(32, 108, 256), repeats=1, threads=1)
     # every atom has 18 neighbours within 4.2 Å, whatever the size: the pairs grow exactly as N
     assert [point.n_pairs for point in series.points] == [18 * n for n in series.n_atoms]

@@ -16,8 +16,8 @@ from ase.md.velocitydistribution import Stationary
 from ase.md.verlet import VelocityVerlet
 from ase.optimize import BFGS
 
-from nnpes_core.analysis.derivatives import finite_difference_forces, model_forces
-from nnpes_core.analysis.evaluation import energies
+from nnpes_core.analysis.evaluation import energies, model_forces
+from nnpes_core.analysis.finite_differences import finite_difference_forces
 from nnpes_core.dynamics import thermalize_momenta
 from nnpes_core.materials import equation_of_state, fcc_supercell, rattled
 from nnpes_core.materials.training import MODEL_OPTIONS, crystal_calculator
@@ -30,13 +30,7 @@ MODELS_DIR = Path(__file__).resolve().parents[1] / "assets" / "models"
 
 @pytest.fixture(scope="module")
 def copper_models():
-    models = {}
-    for kind in KINDS:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            model = build_model(kind, [29], **MODEL_OPTIONS[kind]).double().eval()
-        models[kind] = model
-    return models
+    return {kind: build_model(kind, [29], seed=0, dtype=torch.float64, **MODEL_OPTIONS[kind]).eval() for kind in KINDS}
 
 
 def rattled_cell(repeat: int = 1, seed: int = 0, sigma: float = 0.08):

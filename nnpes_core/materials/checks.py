@@ -16,8 +16,8 @@ import torch
 from ase import Atoms
 from torch import nn
 
-from nnpes_core.analysis.derivatives import finite_difference_forces, model_forces
-from nnpes_core.analysis.evaluation import energies
+from nnpes_core.analysis.evaluation import energies, model_forces
+from nnpes_core.analysis.finite_differences import finite_difference_forces
 from nnpes_core.neighbors import neighbor_list
 
 
