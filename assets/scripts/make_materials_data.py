@@ -126,8 +126,9 @@ def write_reports() -> None:
     ]
     for name, (kind, data_name, _) in PLAN.items():
         info = load_model(MODELS / f"{name}.pt").metadata
-        lines.append(f"| {name}.pt | {kind} | {data_name}.extxyz | {info['epochs']} | "
-                     f"{info.get('seconds', float('nan')):.0f} s | {info['best_epoch']} |")
+        seconds = f"{info['seconds']:.0f} s" if "seconds" in info else "not recorded"
+        lines.append(f"| {name}.pt | {kind} | {data_name}.extxyz | {info['epochs']} | {seconds} | "
+                     f"{info['best_epoch']} |")
     lines += ["", "Errors on the 60 test structures (`cu_emt_test.extxyz`), by kind of structure "
               "(energy MAE in meV/atom / force MAE in meV/Å):", "",
               "| file | bulk | vacancy | (111) slab | (100) slab |", "|---|---|---|---|---|"]
