@@ -6,7 +6,9 @@
 
 Cubic supercells of 4 k³ atoms (32 ... 10,976) at EMT's lattice constant, rattled by 0.05 Å. Each point
 is the median of ``--repeats`` evaluations of neighbour list + energy + forces (after a warm-up); the
-slope p of time ∝ N^p is fitted from 100 atoms on. With ``--md`` the table also gives the time per step
+slope p of time ∝ N^p is fitted from 100 atoms on. "CPU ms" is the processor time of this process per
+evaluation (mean over the repeats): with one thread it is the work done, and unlike the wall time it
+hardly changes when other programs share the machine. With ``--md`` the table also gives the time per step
 of velocity-Verlet MD through the ASE calculator, which reuses its neighbour list while no atom has
 moved more than half the skin (the usual MD setting).
 """
@@ -73,25 +75,30 @@ def main() -> None:
             continue
         model = load_model(path, device=args.device, dtype=getattr(torch, args.dtype))
         print(f"\n{name} ({model.kind}, cutoff {model.cutoff_radius:g} Å)")
-        header = (f"{'atoms':>7} {'pairs/atom':>10} {'neigh. list ms':>14} {'total ms':>10} {'µs/atom':>8}"
+        header = (f"{'atoms':>7} {'pairs/atom':>10} {'neigh. list ms':>14} {'total ms':>10} {'µs/atom':>8} "
+                  f"{'CPU ms':>9} {'CPU µs/atom':>11}"
                   + (f" {'MD ms/step':>10}" if args.md else ""))
         print(header)
         print("-" * len(header))
         rng = np.random.default_rng(0)
         time_energy_and_forces(model, supercell_with("Cu", sizes[0]), repeats=1)  # warm-up
-        n_atoms, seconds = [], []
+        n_atoms, seconds, cpu_seconds = [], [], []
         for n in sizes:
             atoms = rattled(supercell_with("Cu", n), 0.05, rng)
+            cpu_start = time.process_time()
             point = time_energy_and_forces(model, atoms, repeats=args.repeats)
+            cpu = (time.process_time() - cpu_start) / args.repeats
             n_atoms.append(n)
             seconds.append(point.seconds)
+            cpu_seconds.append(cpu)
             line = (f"{n:7d} {point.n_pairs / n:10.1f} {1e3 * point.neighbor_seconds:14.2f} "
-                    f"{1e3 * point.seconds:10.2f} {1e6 * point.seconds / n:8.2f}")
+                    f"{1e3 * point.seconds:10.2f} {1e6 * point.seconds / n:8.2f} {1e3 * cpu:9.2f} {1e6 * cpu / n:11.2f}")
             if args.md:
                 line += f" {1e3 * md_seconds_per_step(model, atoms, args.device):10.2f}"
             print(line, flush=True)
         slope, _ = fit_power_law(n_atoms, seconds, min_atoms=100)
-        print(f"fitted time ∝ N^{slope:.2f} (N ≥ 100)")
+        cpu_slope, _ = fit_power_law(n_atoms, cpu_seconds, min_atoms=100)
+        print(f"fitted (N ≥ 100): wall time ∝ N^{slope:.2f}, CPU time ∝ N^{cpu_slope:.2f}")
 
 
 if __name__ == "__main__":

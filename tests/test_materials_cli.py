@@ -54,6 +54,15 @@ def test_train_and_eval_work_unchanged_on_periodic_data(crystal_data, capsys):
     assert abs(cluster.get_potential_energy() - periodic) > 0.1
 
 
+def test_the_equivariant_model_trains_on_periodic_data_too(crystal_data, capsys):
+    assert main(["train", "--model", "equivariant", "--train", str(crystal_data / "cu.extxyz"), "--epochs", "1",
+                 "--out", str(crystal_data / "cu_eq.pt")]) == 0
+    capsys.readouterr()
+    assert main(["eval", "--model", str(crystal_data / "cu_eq.pt"), "--data", str(crystal_data / "cu.extxyz"),
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["kind"] == "equivariant"
+
+
 def test_crystal_command_compares_a_shipped_model_with_emt(capsys):
     capsys.readouterr()
     assert main(["crystal", "--model", str(MODELS_DIR / "cu_bp.pt"), "--repeat", "2", "--no-relax", "--json"]) == 0
