@@ -90,25 +90,27 @@ def test_supercells_have_four_k_cubed_atoms():
 
 
 def best_of(repeats: int, function) -> float:
-    """The shortest of ``repeats`` wall times (s): robust to other work on a shared machine."""
+    """The shortest of ``repeats`` processor times (s) of this process. On one thread that is the work
+    done; unlike the wall time it hardly changes when other programs share the machine."""
     times = []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start = time.process_time()
         function()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return min(times)
 
 
 def test_cost_grows_linearly_with_the_number_of_atoms():
     model = build_model("bp", [29], seed=0, dtype=torch.float32, **MODEL_OPTIONS["bp"]).eval()
-    series = supercell_cost(model, "Cu", sizes=(32, 108, 256), repeats=1, threads=1)
+    series = supercell_cost(model, "Cu", sizes=(32, 108), repeats=1, threads=1)
     # every atom has 18 neighbours within 4.2 Å, whatever the size: the pairs grow exactly as N
     assert [point.n_pairs for point in series.points] == [18 * n for n in series.n_atoms]
     seconds = {}
     with torch_threads(1):
         for n in (108, 500):
             batch = AtomicBatch.from_atoms(supercell_with("Cu", n), model.cutoff_radius, dtype=torch.float32)
-            seconds[n] = best_of(5, lambda: energy_and_forces(model, batch))
+            seconds[n] = best_of(3, lambda: energy_and_forces(model, batch))
     slope = np.log(seconds[500] / seconds[108]) / np.log(500 / 108)
-    # measured 0.9-1.1; all pairs would give 2 (and 3 for the angular terms)
+    # measured 0.9-1.0 (benchmarks/materials_scaling.py: CPU time ∝ N^0.96 up to 10,976 atoms); all pairs
+    # would give 2
     assert 0.5 < slope < 1.5
