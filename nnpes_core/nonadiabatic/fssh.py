@@ -45,13 +45,19 @@ LONGEST_RUN = 40  # a trajectory may take up to this many times the time to cros
 
 @dataclass
 class RecordedTrajectory:
-    """One trajectory's path, for plotting: time (a.u.), x (bohr), energy of the active surface (Eₕ),
-    active state (0 lower, 1 upper), each [n_points]. A hop appears as two points at the same x."""
+    """One trajectory's path: time (a.u.), x (bohr), energy of the active surface (Eₕ), active state
+    (0 lower, 1 upper), velocity (bohr per a.u. of time), each [n_points]. A hop appears as two points
+    at the same x (before and after)."""
 
     time: np.ndarray
     position: np.ndarray
     energy: np.ndarray
     state: np.ndarray
+    velocity: np.ndarray
+
+    def total_energy(self, mass: float) -> np.ndarray:
+        """½Mv² + E_active (Eₕ) [n_points]: constant, hops included, up to the Verlet wobble."""
+        return 0.5 * mass * self.velocity**2 + self.energy
 
 
 @dataclass
@@ -132,12 +138,13 @@ def run_fssh(model: TwoStateModel, momentum: float, n_trajectories: int, seed: i
     transmitted = np.zeros(n_trajectories, dtype=bool)
     final_state = np.zeros(n_trajectories, dtype=int)
     hops = frustrated = 0
-    recorded = {j: ([0.0], [x_left], [energies[j, 0]], [0]) for j in range(min(n_recorded, n_trajectories))}
+    recorded = {j: ([0.0], [x_left], [energies[j, 0]], [0], [speed]) for j in range(min(n_recorded, n_trajectories))}
 
-    def record(step_time, where, positions, new_energies, states):
+    def record(step_time, where, positions, new_energies, states, velocities):
         for i in where:
             path = recorded[ids[i]]
-            for column, value in zip(path, (step_time, positions[i], new_energies[i, states[i]], states[i])):
+            values = (step_time, positions[i], new_energies[i, states[i]], states[i], velocities[i])
+            for column, value in zip(path, values):
                 column.append(value)
 
     step = 0
@@ -169,7 +176,7 @@ def run_fssh(model: TwoStateModel, momentum: float, n_trajectories: int, seed: i
             if allowed.any():
                 if recorded:
                     record_before = [i for i in np.flatnonzero(allowed) if ids[i] in recorded]
-                    record(step * dt, record_before, x_new, new_energies, state)
+                    record(step * dt, record_before, x_new, new_energies, state, v_new)
                 v_new[allowed] = np.sign(v_new[allowed]) * np.sqrt(v_new[allowed] ** 2 - 2 * gap[allowed] / mass)
                 state = np.where(allowed, target, state)
 
@@ -178,7 +185,7 @@ def run_fssh(model: TwoStateModel, momentum: float, n_trajectories: int, seed: i
         if recorded and (step % record_every == 0 or left.any()):
             rows_to_record = [i for i in range(len(ids)) if ids[i] in recorded
                               and (step % record_every == 0 or left[i])]
-            record(step * dt, rows_to_record, x, energies, state)
+            record(step * dt, rows_to_record, x, energies, state, v)
         if left.any():
             transmitted[ids[left]] = x[left] > x_right
             final_state[ids[left]] = state[left]
