@@ -13,12 +13,12 @@ from nnpes_core.nonadiabatic.exact import exact_probabilities
 from nnpes_core.nonadiabatic.fssh import FSSHRun, RecordedTrajectory, run_fssh
 from nnpes_core.nonadiabatic.outcomes import CHANNELS, ScatteringProbabilities, binomial_stderr
 from nnpes_core.nonadiabatic.tully import (
-    TULLY_MASS, TULLY_MODELS, DiabaticHamiltonian, DualAvoidedCrossing, ExtendedCoupling, SimpleAvoidedCrossing,
+    AU_TIME_FS, TULLY_MASS, TULLY_MODELS, DiabaticHamiltonian, DualAvoidedCrossing, ExtendedCoupling, SimpleAvoidedCrossing,
     TwoStateModel, UnknownModelError, tully_model,
 )
 
 __all__ = [
-    "AdiabaticStates", "CHANNELS", "DiabaticHamiltonian", "DualAvoidedCrossing", "ExtendedCoupling", "FSSHRun",
+    "AU_TIME_FS", "AdiabaticStates", "CHANNELS", "DiabaticHamiltonian", "DualAvoidedCrossing", "ExtendedCoupling", "FSSHRun",
     "RecordedTrajectory", "ScatteringProbabilities", "SimpleAvoidedCrossing", "TULLY_MASS", "TULLY_MODELS",
     "TwoStateModel", "UnknownModelError", "adiabatic_states", "binomial_stderr", "exact_probabilities",
     "run_fssh", "tully_model",
