@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from nnpes_core.nonadiabatic import CHANNELS, exact_probabilities, tully_model
+from nnpes_core.nonadiabatic import CHANNELS, DiabaticHamiltonian, adiabatic_states, exact_probabilities, tully_model
 from nnpes_core.nonadiabatic.diabatisation import (
-    NetworkTwoStateModel, adiabatic_data, born_oppenheimer_scattering, fit_diabatic_network,
+    NetworkTwoStateModel, adiabatic_data, align_diabatic_basis, born_oppenheimer_scattering, fit_diabatic_network,
     fit_ground_state_network,
 )
 
@@ -83,3 +83,24 @@ def test_fitting_is_seeded_and_leaves_torch_random_state_alone(data):
     assert torch.rand(1) == before
     b = fit_diabatic_network(data, iterations=5, seed=1)
     assert a.losses == b.losses
+
+
+def rotated(h: DiabaticHamiltonian, angle: float, flip: bool) -> DiabaticHamiltonian:
+    """S R V Rᵀ S and the same for V': a constant rotation R(angle) of the diabatic basis, S = diag(1, ±1)."""
+    c, s = np.cos(angle), np.sin(angle)
+    turn = np.diag([1.0, -1.0 if flip else 1.0]) @ np.array([[c, -s], [s, c]])
+    derivative = np.stack([np.stack([h.dv11, h.dv12], -1), np.stack([h.dv12, h.dv22], -1)], -2)
+    value, slope = (turn @ m @ turn.T for m in (h.matrix(), derivative))
+    return DiabaticHamiltonian(value[:, 0, 0], value[:, 1, 1], value[:, 0, 1], slope[:, 0, 0], slope[:, 1, 1],
+                               slope[:, 0, 1])
+
+
+def test_a_constant_rotation_of_the_diabatic_basis_changes_neither_adiabats_nor_coupling_and_is_undone():
+    h = MODEL.diabatic(np.linspace(-5.0, 5.0, 201))
+    turned = rotated(h, 0.4, flip=True)
+    original, after = adiabatic_states(h), adiabatic_states(turned)
+    assert np.allclose(after.energies, original.energies, atol=1e-15)
+    assert np.allclose(after.coupling, -original.coupling, atol=1e-12)  # the sign flip flips d12 only
+    aligned, angle, flipped = align_diabatic_basis(turned, h, n_angles=3601)
+    assert flipped and abs(abs(angle) - 0.4) < 1e-3
+    assert np.allclose(aligned.v11, h.v11, atol=2e-5) and np.allclose(aligned.v12, h.v12, atol=2e-5)

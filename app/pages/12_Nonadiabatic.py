@@ -10,8 +10,9 @@ import streamlit as st
 
 import ui
 from nnpes_core.nonadiabatic import AU_TIME_FS, CHANNELS, exact_probabilities, run_fssh, tully_model
+from nnpes_core.nonadiabatic.adiabatic import adiabatic_states
 from nnpes_core.nonadiabatic.diabatisation import (
-    NetworkTwoStateModel, adiabatic_data, born_oppenheimer_scattering, fit_diabatic_network,
+    NetworkTwoStateModel, adiabatic_data, align_diabatic_basis, born_oppenheimer_scattering, fit_diabatic_network,
     fit_ground_state_network,
 )
 from nnpes_core.nonadiabatic.scan import momentum_scan
@@ -135,7 +136,7 @@ model = tully_model(number)
 x = np.linspace(*model.box, 1201)
 diabatic, adiabatic = model.diabatic(x), model.adiabatic(x)
 ui.plot(surfaces_figure(x, diabatic.v11, diabatic.v22, diabatic.v12, adiabatic.energy_lower, adiabatic.energy_upper,
-                        adiabatic.coupling, title=f"Tully's model {MODEL_NAMES[number]}: surfaces and coupling"),
+                        adiabatic.coupling, title=f"Model {MODEL_NAMES[number]}: surfaces and coupling"),
         key="surfaces", height=700 if lecture else 600)
 smallest_gap = float(adiabatic.gap.min())
 peak = int(np.argmax(np.abs(adiabatic.coupling)))
@@ -206,7 +207,7 @@ if full is not None and full.result:
                                    {name: np.array([getattr(q, name) for q in points]) for name in CHANNELS},
                                    {name: np.array([q.stderr[name] for q in points]) for name in CHANNELS},
                                    markers=True, symbol="diamond"))
-ui.plot(probability_figure(shown, title=f"Model {MODEL_NAMES[number]}: outcome probabilities against momentum"),
+ui.plot(probability_figure(shown, title=f"Model {number}: probabilities against momentum"),
         key="scan", height=680 if lecture else 560)
 exact_at_preset = exact_scan(number, preset)
 differences = np.array([preset_scan.probabilities[name] - exact_at_preset.probabilities[name] for name in CHANNELS])
@@ -231,7 +232,7 @@ bo_series = ProbabilitySeries("ground-state network", np.array(network_momenta),
                               markers=True, symbol="x")
 ui.plot(probability_figure([series("exact", exact_curves), bo_series],
                            channels=("transmission_lower", "transmission_upper", "reflection_lower"),
-                           title="A network of the ground adiabat alone: every particle stays on the lower surface"),
+                           title="Ground-state network: always on the lower surface"),
         key="one_surface", height=560 if lecture else 460)
 missed = float(np.max(true_scan.probabilities["transmission_upper"] + true_scan.probabilities["reflection_upper"]))
 st.metric("Largest exact probability of ending on the upper surface that the single surface misses", f"{missed:.2f}")
@@ -240,17 +241,15 @@ ui.render_lesson(SLUG, "diabatic-network")
 iterations, n_points = (150, 101) if lecture else (300, 201)
 with_coupling = diabatic_fit(number, 1.0, iterations, n_points)
 energies_only = diabatic_fit(number, 0.0, iterations, n_points)
-learned = {}
+learned, rotations = {}, []
 for label, fit, color in (("network, energies + forces + couplings (γ = 1)", with_coupling, COLORS["model"]),
                           ("network, energies + forces only (γ = 0)", energies_only, COLORS["counterexample"])):
-    states = NetworkTwoStateModel(fit.network, model)
-    h, a = states.diabatic(x), states.adiabatic(x)
+    # a constant rotation (and the sign of V12) of the diabatic basis is physically free: align with Tully's
+    h, angle, flipped = align_diabatic_basis(NetworkTwoStateModel(fit.network, model).diabatic(x), diabatic)
+    a = adiabatic_states(h)
+    rotations.append(f"{np.degrees(angle):+.0f}°" + (" and V₁₂ → −V₁₂" if flipped else ""))
     learned[label] = ({"v11": h.v11, "v22": h.v22, "v12": h.v12, "lower": a.energy_lower, "upper": a.energy_upper,
                        "coupling": a.coupling}, color)
-# the overall sign of V12 (and d12) is a convention: show the learned ones with the reference's sign
-for arrays, _ in learned.values():
-    if np.sum(arrays["coupling"] * adiabatic.coupling) < 0:
-        arrays["v12"], arrays["coupling"] = -arrays["v12"], -arrays["coupling"]
 reference = {"v11": diabatic.v11, "v22": diabatic.v22, "v12": diabatic.v12, "lower": adiabatic.energy_lower,
              "upper": adiabatic.energy_upper, "coupling": adiabatic.coupling}
 ui.plot(diabatisation_figure(x, reference, [(label, arrays, color) for label, (arrays, color) in learned.items()],
@@ -266,7 +265,7 @@ shown = [series("exact, Tully's model", exact_curves),
          series("exact, network γ = 0", nn_scans[0.0], markers=True, symbol="x")]
 ui.plot(probability_figure([ProbabilitySeries(s.name, s.momenta, s.probabilities, None, s.markers, s.dash, s.symbol)
                             for s in shown], channels=("transmission_lower", "transmission_upper", "reflection_upper"),
-                           title="Probabilities from the learned Hamiltonians against the model's"),
+                           title="Learned Hamiltonians against Tully's model"),
         key="network_scan", height=560 if lecture else 480)
 worst = {weight: max(abs(scan.probabilities[name] - true_scan.probabilities[name]).max() for name in CHANNELS)
          for weight, scan in nn_scans.items()}
@@ -281,8 +280,9 @@ if not lecture:  # surface hopping on the network: a torch call per step, a few 
                       help=f"Exact on Tully's model: {true_exact.transmission_upper:.4f}")
 st.caption(f"{n_points} training points between {model.box[0]:g} and {model.box[1]:g} bohr; network 1 → 24 → 24 → 3 "
            f"(SiLU), float64, {iterations} L-BFGS iterations, seed 0. Exact scattering on each learned Hamiltonian "
-           "exactly as on Tully's. The sign of the learned V₁₂ is flipped where needed to match the reference "
-           "(a convention).")
+           "exactly as on Tully's. For the plot each learned matrix is rotated by the constant angle that best "
+           f"matches Tully's diabats (γ = 1: {rotations[0]}; γ = 0: {rotations[1]}): a constant rotation changes "
+           "neither the adiabats nor d₁₂.")
 job = ui.live_job(f"longer_fit::{number}", "▶️ Longer fit: 201 points, 800 L-BFGS iterations (γ = 1)",
                   longer_fit_work(number, 800), help="Runs in the server's job pool; Stop keeps the weights so far.")
 if job is not None:

@@ -113,6 +113,32 @@ class NetworkTwoStateModel(TwoStateModel):
                                                                                  h.dv22, h.dv12)))
 
 
+def align_diabatic_basis(learned: DiabaticHamiltonian, reference: DiabaticHamiltonian, n_angles: int = 721
+                         ) -> tuple[DiabaticHamiltonian, float, bool]:
+    """The learned diabatic matrices [n] in the constant basis closest to the reference's.
+
+    A diabatic basis is fixed by the physics only up to a constant rotation R(α) (and the sign of the
+    second state): neither changes the eigenvalues nor d12 (the sign flips d12's sign). For a plot
+    against the reference we rotate, V → R V Rᵀ, by the α (and sign) that minimises the squared
+    difference of all elements over the grid. Returns (aligned matrices, α in rad, sign flipped).
+    """
+    best = None
+    for flipped in (False, True):
+        v12, dv12 = (-learned.v12, -learned.dv12) if flipped else (learned.v12, learned.dv12)
+        for angle in np.linspace(-np.pi / 2, np.pi / 2, n_angles):
+            c, s = np.cos(angle), np.sin(angle)
+            v11 = c * c * learned.v11 - 2 * c * s * v12 + s * s * learned.v22
+            v22 = s * s * learned.v11 + 2 * c * s * v12 + c * c * learned.v22
+            off = c * s * (learned.v11 - learned.v22) + (c * c - s * s) * v12
+            error = np.sum((v11 - reference.v11) ** 2 + (v22 - reference.v22) ** 2 + 2 * (off - reference.v12) ** 2)
+            if best is None or error < best[0]:
+                dv11 = c * c * learned.dv11 - 2 * c * s * dv12 + s * s * learned.dv22
+                dv22 = s * s * learned.dv11 + 2 * c * s * dv12 + c * c * learned.dv22
+                doff = c * s * (learned.dv11 - learned.dv22) + (c * c - s * s) * dv12
+                best = (error, DiabaticHamiltonian(v11, v22, off, dv11, dv22, doff), float(angle), flipped)
+    return best[1], best[2], best[3]
+
+
 @dataclass
 class DiabatisationFit:
     network: DiabaticNetwork
