@@ -242,8 +242,8 @@ iterations, n_points = (150, 101) if lecture else (300, 201)
 with_coupling = diabatic_fit(number, 1.0, iterations, n_points)
 energies_only = diabatic_fit(number, 0.0, iterations, n_points)
 learned, rotations = {}, []
-for label, fit, color in (("network, energies + forces + couplings (γ = 1)", with_coupling, COLORS["model"]),
-                          ("network, energies + forces only (γ = 0)", energies_only, COLORS["counterexample"])):
+for label, fit, color in (("γ = 1: energies, forces, couplings", with_coupling, COLORS["model"]),
+                          ("γ = 0: energies, forces", energies_only, COLORS["counterexample"])):
     # a constant rotation (and the sign of V12) of the diabatic basis is physically free: align with Tully's
     h, angle, flipped = align_diabatic_basis(NetworkTwoStateModel(fit.network, model).diabatic(x), diabatic)
     a = adiabatic_states(h)

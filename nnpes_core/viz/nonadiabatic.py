@@ -35,7 +35,7 @@ def surfaces_figure(x: np.ndarray, v11: np.ndarray, v22: np.ndarray, v12: np.nda
                     energy_upper: np.ndarray, coupling: np.ndarray, title: str | None = None) -> go.Figure:
     """Top: diabats V11, V22 (dashed), the diabatic coupling V12 (dotted) and the adiabats (solid).
     Bottom: the non-adiabatic coupling d12(x). All [n] on the grid x [n] (bohr)."""
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.62, 0.38], vertical_spacing=0.13)
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.6, 0.4], vertical_spacing=0.17)
     for name, values, color, dash in (("V₁₁ (diabat 1)", v11, PALETTE[5], "dash"),
                                       ("V₂₂ (diabat 2)", v22, PALETTE[4], "dash"),
                                       ("V₁₂ (diabatic coupling)", v12, "#777777", "dot"),
@@ -49,7 +49,7 @@ def surfaces_figure(x: np.ndarray, v11: np.ndarray, v22: np.ndarray, v12: np.nda
                              hovertemplate="x = %{x:.2f} bohr<br>d₁₂ = %{y:.4f} bohr⁻¹<extra></extra>"), row=2, col=1)
     fig.update_yaxes(title_text=ENERGY_TITLE, row=1, col=1)
     fig.update_yaxes(title_text=COUPLING_TITLE, row=2, col=1)
-    fig.update_xaxes(title_text=X_TITLE, range=[float(x[0]), float(x[-1])])
+    fig.update_xaxes(title_text=X_TITLE, title_standoff=4, range=[float(x[0]), float(x[-1])])
     fig.update_layout(title=title)
     return style_figure(fig)
 
@@ -85,7 +85,7 @@ def trajectories_figure(x: np.ndarray, energy_lower: np.ndarray, energy_upper: n
                         paths: Sequence[TrajectoryPath], title: str | None = None) -> go.Figure:
     """Top: the adiabats (grey) with each trajectory drawn on its active surface; a hop is a vertical
     jump, marked. Bottom: x(t) of the same trajectories, coloured by the active surface."""
-    fig = make_subplots(rows=2, cols=1, row_heights=[0.5, 0.5], vertical_spacing=0.16)
+    fig = make_subplots(rows=2, cols=1, row_heights=[0.5, 0.5], vertical_spacing=0.17)
     for values, name in ((energy_lower, "E₋"), (energy_upper, "E₊")):
         fig.add_trace(go.Scatter(x=x, y=values, mode="lines", name=name, showlegend=False,
                                  line=dict(color="#BBBBBB", width=6), hoverinfo="skip"), row=1, col=1)
@@ -154,7 +154,7 @@ def diabatisation_figure(x: np.ndarray, reference: dict[str, np.ndarray], fits: 
     """Three panels against x (bohr): diabatic elements V11, V22, V12; adiabats E₋, E₊; coupling d12.
     ``reference`` and each fit's dict hold arrays "v11", "v22", "v12", "lower", "upper", "coupling" [n];
     ``fits`` are (name, arrays, colour). The reference is black; fits dashed in their colour."""
-    fig = make_subplots(rows=3, cols=1, vertical_spacing=0.1, row_heights=[0.36, 0.36, 0.28])
+    fig = make_subplots(rows=3, cols=1, vertical_spacing=0.13, row_heights=[0.36, 0.36, 0.28])
     rows = {"v11": 1, "v22": 1, "v12": 1, "lower": 2, "upper": 2, "coupling": 3}
     labels = {"v11": "V₁₁", "v22": "V₂₂", "v12": "V₁₂", "lower": "E₋", "upper": "E₊", "coupling": "d₁₂"}
     for name, arrays, color, dash, width in [("reference", reference, COLORS["reference"], "solid", 2.5)] + \
@@ -170,6 +170,6 @@ def diabatisation_figure(x: np.ndarray, reference: dict[str, np.ndarray], fits: 
     fig.update_yaxes(title_text=axis_title("V₁₁, V₂₂, V₁₂", "Eₕ"), row=1, col=1)
     fig.update_yaxes(title_text=axis_title("E₋, E₊", "Eₕ"), row=2, col=1)
     fig.update_yaxes(title_text=COUPLING_TITLE, row=3, col=1)
-    fig.update_xaxes(title_text=X_TITLE, range=[float(x[0]), float(x[-1])])
-    fig.update_layout(title=title, legend=dict(orientation="h", yanchor="top", y=-0.1, x=0.0))
+    fig.update_xaxes(title_text=X_TITLE, title_standoff=4, range=[float(x[0]), float(x[-1])])
+    fig.update_layout(title=title)
     return style_figure(fig)
