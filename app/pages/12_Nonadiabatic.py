@@ -76,7 +76,8 @@ def ground_network_outcomes(number: int, steps: int, momenta: tuple):
 
 @st.cache_data(show_spinner="Exact scattering on the learned Hamiltonians…", max_entries=16)
 def network_probabilities(number: int, coupling_weight: float, iterations: int, n_points: int, momenta: tuple):
-    model = NetworkTwoStateModel(diabatic_fit(number, coupling_weight, iterations, n_points).network, tully_model(number))
+    fit = diabatic_fit(number, coupling_weight, iterations, n_points)
+    model = NetworkTwoStateModel(fit.network, tully_model(number))
     return momentum_scan(model, momenta, "exact")
 
 
@@ -98,7 +99,8 @@ def full_scan_work(number: int, seed: int):
             if progress.stop_requested:
                 break
             done.append(run_fssh(model, momentum, FULL_SCAN["trajectories"], seed=seed + index).probabilities)
-            progress.update((index + 1) / len(momenta), f"k = {momentum:.1f} ħ/bohr done ({index + 1} of {len(momenta)})")
+            progress.update((index + 1) / len(momenta),
+                            f"k = {momentum:.1f} ħ/bohr done ({index + 1} of {len(momenta)})")
         return done
 
     return work
@@ -143,13 +145,16 @@ peak = int(np.argmax(np.abs(adiabatic.coupling)))
 (left_lower, _), (_, right_upper) = model.asymptotic_energies()
 threshold = float(np.sqrt(2 * model.mass * max(right_upper - left_lower, 0.0)))
 metrics = st.columns(4)
-metrics[0].metric("Smallest gap E₊ − E₋", f"{smallest_gap:.4f} Eₕ", help=f"at x = {x[np.argmin(adiabatic.gap)]:.2f} bohr")
-metrics[1].metric("Largest |d₁₂|", f"{abs(adiabatic.coupling[peak]):.3f} bohr⁻¹", help=f"at x = {x[peak]:.2f} bohr")
+metrics[0].metric("Smallest gap E₊ − E₋", f"{smallest_gap:.4f} Eₕ",
+                  help=f"at x = {x[np.argmin(adiabatic.gap)]:.2f} bohr")
+metrics[1].metric("Largest |d₁₂|", f"{abs(adiabatic.coupling[peak]):.3f} bohr⁻¹",
+                  help=f"at x = {x[peak]:.2f} bohr; its sign is a convention")
 metrics[2].metric("Upper channel opens on the right at k", f"{threshold:.1f} ħ/bohr",
                   help="Kinetic energy k²/2M must pay for E₊(right) − E₋(left)")
 metrics[3].metric("Mass M", f"{model.mass:.0f} mₑ", help="Tully's choice: about a proton (1836 mₑ)")
 st.caption(f"{len(x)} points between x = {model.box[0]:g} and {model.box[1]:g} bohr. Diabats dashed, adiabats solid; "
-           "d₁₂ from the closed-form diagonalisation (dθ/dx of the mixing angle). Atomic units: 1 Eₕ = 27.211 eV, "
+           "d₁₂ from the closed-form diagonalisation (dθ/dx of the mixing angle). Atomic units: "
+           "1 Eₕ = 27.211 eV, "
            "1 bohr = 0.529 Å.")
 
 # --- surface hopping -------------------------------------------------------------------------------------
@@ -219,7 +224,8 @@ metrics[0].metric("FSSH points within 2σ of exact",
                   help="Points with a non-zero standard error; about 95 % if FSSH were exact")
 metrics[1].metric("Largest |FSSH − exact|", f"{np.abs(differences).max():.3f}")
 metrics[2].metric("Exact curve", f"{len(fine)} momenta", help="Each a stationary scattering solution on its own grid")
-st.caption(f"Markers: FSSH at {len(preset)} momenta with ±1 standard-error bars (seeds {seed}…{seed + len(preset) - 1}); "
+st.caption(f"Markers: FSSH at {len(preset)} momenta with ±1 standard-error bars "
+           f"(seeds {seed}…{seed + len(preset) - 1}); "
            "lines: the exact solution. Colours: the four outcomes.")
 
 # --- why one NN-PES is not enough ------------------------------------------------------------------------
@@ -255,11 +261,13 @@ reference = {"v11": diabatic.v11, "v22": diabatic.v22, "v12": diabatic.v12, "low
 ui.plot(diabatisation_figure(x, reference, [(label, arrays, color) for label, (arrays, color) in learned.items()],
                              title="What the diabatic networks learned (reference black)"),
         key="diabatisation", height=820 if lecture else 720)
-rows = [{"network": label, "energy RMSE (Eₕ)": f"{fit.energy_rmse:.1e}", "d₁₂ RMSE (bohr⁻¹)": f"{fit.coupling_rmse:.3f}",
+rows = [{"network": label, "energy RMSE (Eₕ)": f"{fit.energy_rmse:.1e}",
+         "d₁₂ RMSE (bohr⁻¹)": f"{fit.coupling_rmse:.3f}",
          "L-BFGS evaluations": len(fit.losses), "training time (s)": f"{fit.seconds:.1f}"}
         for label, fit in (("γ = 1", with_coupling), ("γ = 0", energies_only))]
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-nn_scans = {weight: network_probabilities(number, weight, iterations, n_points, network_momenta) for weight in (1.0, 0.0)}
+nn_scans = {weight: network_probabilities(number, weight, iterations, n_points, network_momenta)
+            for weight in (1.0, 0.0)}
 shown = [series("exact, Tully's model", exact_curves),
          series("exact, network γ = 1", nn_scans[1.0], markers=True, symbol="circle-open"),
          series("exact, network γ = 0", nn_scans[0.0], markers=True, symbol="x")]
@@ -270,7 +278,8 @@ ui.plot(probability_figure([ProbabilitySeries(s.name, s.momenta, s.probabilities
 worst = {weight: max(abs(scan.probabilities[name] - true_scan.probabilities[name]).max() for name in CHANNELS)
          for weight, scan in nn_scans.items()}
 metrics = st.columns(2 if lecture else 3)
-metrics[0].metric("Largest |ΔP|, network γ = 1", f"{worst[1.0]:.3f}", help=f"over k = {', '.join(f'{k:g}' for k in network_momenta)} ħ/bohr")
+metrics[0].metric("Largest |ΔP|, network γ = 1", f"{worst[1.0]:.3f}",
+                  help=f"over k = {', '.join(f'{k:g}' for k in network_momenta)} ħ/bohr")
 metrics[1].metric("Largest |ΔP|, network γ = 0", f"{worst[0.0]:.3f}")
 if not lecture:  # surface hopping on the network: a torch call per step, a few seconds
     on_network = network_fssh(number, iterations, n_points, DEFAULT_MOMENTUM[number], 300, seed)
@@ -278,7 +287,8 @@ if not lecture:  # surface hopping on the network: a torch call per step, a few 
     metrics[2].metric(f"FSSH on network γ = 1 at k = {DEFAULT_MOMENTUM[number]:g}: T upper",
                       f"{on_network.transmission_upper:.3f} ± {on_network.stderr['transmission_upper']:.3f}",
                       help=f"Exact on Tully's model: {true_exact.transmission_upper:.4f}")
-st.caption(f"{n_points} training points between {model.box[0]:g} and {model.box[1]:g} bohr; network 1 → 24 → 24 → 3 "
+st.caption(f"{n_points} training points between {model.box[0]:g} and {model.box[1]:g} bohr; "
+           "network 1 → 24 → 24 → 3 "
            f"(SiLU), float64, {iterations} L-BFGS iterations, seed 0. Exact scattering on each learned Hamiltonian "
            "exactly as on Tully's. For the plot each learned matrix is rotated by the constant angle that best "
            f"matches Tully's diabats (γ = 1: {rotations[0]}; γ = 0: {rotations[1]}): a constant rotation changes "

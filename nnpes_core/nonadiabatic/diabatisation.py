@@ -15,8 +15,10 @@ the matrix and its x-derivatives (``adiabatic.adiabatic_states``, autograd for V
          + γ · min_± < (d12,θ ∓ d12)² > / s_d²                                      coupling
 
 (s_E, s_F, s_d: spreads of the reference data; ± because the overall sign of V12, and with it of d12,
-is a convention; E' = dE/dx comes from the same closed-form diagonalisation, so it costs nothing.) Why the coupling term: a rotation of the diabatic basis by any smooth angle α(x) leaves
-the eigenvalues unchanged but shifts the coupling by dα/dx, so energies alone (γ = 0) do not fix the
+is a convention; E' = dE/dx comes from the same closed-form diagonalisation, so it costs nothing.)
+
+Why the coupling term: a rotation of the diabatic basis by any smooth angle α(x) leaves the
+eigenvalues unchanged but shifts the coupling by dα/dx, so energies alone (γ = 0) do not fix the
 diabatic matrix; with γ = 0 the network reproduces both adiabats and usually gets d12 wrong. The
 reference couplings are what a multi-state electronic-structure calculation (CASSCF, MRCI) provides
 next to the energies.
@@ -25,7 +27,7 @@ Fitting: a small, separate function (``fit_diabatic_network``) with full-batch L
 ``training.train`` fits energies and forces of molecules and cannot express a loss on the eigenvalues
 of a predicted matrix; the full-batch Adam loop of the 2-D surfaces (``models.surface``) can, but it
 reached only ~10⁻³ Eₕ here in 600 steps, while hopping at a gap of 10⁻² Eₕ needs ~10⁻⁵ Eₕ; L-BFGS gets
-there in a few hundred iterations on these ~700 parameters. Atomic units: x in bohr, energies in Eₕ,
+there in a few hundred iterations on these ~700 weights. Atomic units: x in bohr, energies in Eₕ,
 d12 in 1/bohr.
 """
 from __future__ import annotations
