@@ -230,13 +230,22 @@ st.caption(f"Markers: FSSH at {len(preset)} momenta with ±1 standard-error bars
 
 # --- why one NN-PES is not enough ------------------------------------------------------------------------
 ui.render_lesson(SLUG, "one-surface")
-network_momenta = NETWORK_MOMENTA[number]
-bo = ground_network_outcomes(number, 300 if lecture else 600, network_momenta)
-true_scan = exact_scan(number, network_momenta)
+# the networks have their own model choice: exploring FSSH above does not retrain them
+net_number = st.radio("Model for the networks", list(MODEL_NAMES), format_func=MODEL_NAMES.get, horizontal=True,
+                      key="network_model")
+net_model = tully_model(net_number)
+net_x = np.linspace(*net_model.box, 1201)
+net_diabatic, net_adiabatic = net_model.diabatic(net_x), net_model.adiabatic(net_x)
+net_low, net_high = net_model.momentum_range
+net_curves = exact_scan(net_number, tuple(np.round(np.linspace(max(net_low, 1.0), net_high, 40 if lecture else 80),
+                                                   3)))
+network_momenta = NETWORK_MOMENTA[net_number]
+bo = ground_network_outcomes(net_number, 300 if lecture else 600, network_momenta)
+true_scan = exact_scan(net_number, network_momenta)
 bo_series = ProbabilitySeries("ground-state network", np.array(network_momenta),
                               {name: np.array([getattr(q, name) for q in bo]) for name in CHANNELS},
                               markers=True, symbol="x")
-ui.plot(probability_figure([series("exact", exact_curves), bo_series],
+ui.plot(probability_figure([series("exact", net_curves), bo_series],
                            channels=("transmission_lower", "transmission_upper", "reflection_lower"),
                            title="Ground-state network: always on the lower surface"),
         key="one_surface", height=560 if lecture else 460)
@@ -245,20 +254,22 @@ st.metric("Largest exact probability of ending on the upper surface that the sin
 
 ui.render_lesson(SLUG, "diabatic-network")
 iterations, n_points = (150, 101) if lecture else (300, 201)
-with_coupling = diabatic_fit(number, 1.0, iterations, n_points)
-energies_only = diabatic_fit(number, 0.0, iterations, n_points)
+with_coupling = diabatic_fit(net_number, 1.0, iterations, n_points)
+energies_only = diabatic_fit(net_number, 0.0, iterations, n_points)
 learned, rotations = {}, []
 for label, fit, color in (("γ = 1: energies, forces, couplings", with_coupling, COLORS["model"]),
                           ("γ = 0: energies, forces", energies_only, COLORS["counterexample"])):
     # a constant rotation (and the sign of V12) of the diabatic basis is physically free: align with Tully's
-    h, angle, flipped = align_diabatic_basis(NetworkTwoStateModel(fit.network, model).diabatic(x), diabatic)
+    learned_matrix = NetworkTwoStateModel(fit.network, net_model).diabatic(net_x)
+    h, angle, flipped = align_diabatic_basis(learned_matrix, net_diabatic)
     a = adiabatic_states(h)
     rotations.append(f"{np.degrees(angle):+.0f}°" + (" and V₁₂ → −V₁₂" if flipped else ""))
     learned[label] = ({"v11": h.v11, "v22": h.v22, "v12": h.v12, "lower": a.energy_lower, "upper": a.energy_upper,
                        "coupling": a.coupling}, color)
-reference = {"v11": diabatic.v11, "v22": diabatic.v22, "v12": diabatic.v12, "lower": adiabatic.energy_lower,
-             "upper": adiabatic.energy_upper, "coupling": adiabatic.coupling}
-ui.plot(diabatisation_figure(x, reference, [(label, arrays, color) for label, (arrays, color) in learned.items()],
+reference = {"v11": net_diabatic.v11, "v22": net_diabatic.v22, "v12": net_diabatic.v12,
+             "lower": net_adiabatic.energy_lower, "upper": net_adiabatic.energy_upper,
+             "coupling": net_adiabatic.coupling}
+ui.plot(diabatisation_figure(net_x, reference, [(label, arrays, color) for label, (arrays, color) in learned.items()],
                              title="What the diabatic networks learned (reference black)"),
         key="diabatisation", height=820 if lecture else 720)
 rows = [{"network": label, "energy RMSE (Eₕ)": f"{fit.energy_rmse:.1e}",
@@ -266,9 +277,9 @@ rows = [{"network": label, "energy RMSE (Eₕ)": f"{fit.energy_rmse:.1e}",
          "L-BFGS evaluations": len(fit.losses), "training time (s)": f"{fit.seconds:.1f}"}
         for label, fit in (("γ = 1", with_coupling), ("γ = 0", energies_only))]
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-nn_scans = {weight: network_probabilities(number, weight, iterations, n_points, network_momenta)
+nn_scans = {weight: network_probabilities(net_number, weight, iterations, n_points, network_momenta)
             for weight in (1.0, 0.0)}
-shown = [series("exact, Tully's model", exact_curves),
+shown = [series("exact, Tully's model", net_curves),
          series("exact, network γ = 1", nn_scans[1.0], markers=True, symbol="circle-open"),
          series("exact, network γ = 0", nn_scans[0.0], markers=True, symbol="x")]
 ui.plot(probability_figure([ProbabilitySeries(s.name, s.momenta, s.probabilities, None, s.markers, s.dash, s.symbol)
@@ -282,22 +293,23 @@ metrics[0].metric("Largest |ΔP|, network γ = 1", f"{worst[1.0]:.3f}",
                   help=f"over k = {', '.join(f'{k:g}' for k in network_momenta)} ħ/bohr")
 metrics[1].metric("Largest |ΔP|, network γ = 0", f"{worst[0.0]:.3f}")
 if not lecture:  # surface hopping on the network: a torch call per step, a few seconds
-    on_network = network_fssh(number, iterations, n_points, DEFAULT_MOMENTUM[number], 300, seed)
-    true_exact = exact_probabilities(model, DEFAULT_MOMENTUM[number])
-    metrics[2].metric(f"FSSH on network γ = 1 at k = {DEFAULT_MOMENTUM[number]:g}: T upper",
+    on_network = network_fssh(net_number, iterations, n_points, DEFAULT_MOMENTUM[net_number], 300, seed)
+    true_exact = exact_probabilities(net_model, DEFAULT_MOMENTUM[net_number])
+    metrics[2].metric(f"FSSH on network γ = 1 at k = {DEFAULT_MOMENTUM[net_number]:g}: T upper",
                       f"{on_network.transmission_upper:.3f} ± {on_network.stderr['transmission_upper']:.3f}",
                       help=f"Exact on Tully's model: {true_exact.transmission_upper:.4f}")
-st.caption(f"{n_points} training points between {model.box[0]:g} and {model.box[1]:g} bohr; "
+st.caption(f"{n_points} training points between {net_model.box[0]:g} and {net_model.box[1]:g} bohr; "
            "network 1 → 24 → 24 → 3 "
            f"(SiLU), float64, {iterations} L-BFGS iterations, seed 0. Exact scattering on each learned Hamiltonian "
            "exactly as on Tully's. For the plot each learned matrix is rotated by the constant angle that best "
            f"matches Tully's diabats (γ = 1: {rotations[0]}; γ = 0: {rotations[1]}): a constant rotation changes "
            "neither the adiabats nor d₁₂.")
-job = ui.live_job(f"longer_fit::{number}", "▶️ Longer fit: 201 points, 800 L-BFGS iterations (γ = 1)",
-                  longer_fit_work(number, 800), help="Runs in the server's job pool; Stop keeps the weights so far.")
+job = ui.live_job(f"longer_fit::{net_number}", "▶️ Longer fit: 201 points, 800 L-BFGS iterations (γ = 1)",
+                  longer_fit_work(net_number, 800),
+                  help="Runs in the server's job pool; Stop keeps the weights so far.")
 if job is not None:
     fit = job.result
-    better = NetworkTwoStateModel(fit.network, model)
+    better = NetworkTwoStateModel(fit.network, net_model)
     scan = momentum_scan(better, network_momenta, "exact")
     error = max(abs(scan.probabilities[name] - true_scan.probabilities[name]).max() for name in CHANNELS)
     st.success(f"Longer fit ({job.status}): energy RMSE {fit.energy_rmse:.1e} Eₕ, d₁₂ RMSE "
