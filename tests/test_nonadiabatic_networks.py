@@ -32,7 +32,7 @@ def energies_only(data):
 
 
 def test_a_ground_state_network_can_never_end_on_the_upper_surface(data):
-    network = fit_ground_state_network(data, steps=300)
+    network = fit_ground_state_network(data, epochs=200)
     momenta = [3.0, 6.0, 15.0, 25.0]
     outcomes = born_oppenheimer_scattering(network, momenta, box=MODEL.box)
     exact = [exact_probabilities(MODEL, k) for k in momenta]

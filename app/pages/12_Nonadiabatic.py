@@ -62,16 +62,16 @@ def diabatic_fit(number: int, coupling_weight: float, iterations: int, n_points:
 
 
 @st.cache_resource(show_spinner="Training a network of the ground adiabat only…", max_entries=8)
-def ground_network(number: int, steps: int):
+def ground_network(number: int, epochs: int):
     with torch_threads(1):
-        return fit_ground_state_network(adiabatic_data(tully_model(number), 201), steps=steps)
+        return fit_ground_state_network(adiabatic_data(tully_model(number), 201), epochs=epochs)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def ground_network_outcomes(number: int, steps: int, momenta: tuple):
+def ground_network_outcomes(number: int, epochs: int, momenta: tuple):
     model = tully_model(number)
     with torch_threads(1):
-        return born_oppenheimer_scattering(ground_network(number, steps), momenta, box=model.box, mass=model.mass)
+        return born_oppenheimer_scattering(ground_network(number, epochs), momenta, box=model.box, mass=model.mass)
 
 
 @st.cache_data(show_spinner="Exact scattering on the learned Hamiltonians…", max_entries=16)
@@ -240,7 +240,7 @@ net_low, net_high = net_model.momentum_range
 net_curves = exact_scan(net_number, tuple(np.round(np.linspace(max(net_low, 1.0), net_high, 40 if lecture else 80),
                                                    3)))
 network_momenta = NETWORK_MOMENTA[net_number]
-bo = ground_network_outcomes(net_number, 300 if lecture else 600, network_momenta)
+bo = ground_network_outcomes(net_number, 200 if lecture else 400, network_momenta)
 true_scan = exact_scan(net_number, network_momenta)
 bo_series = ProbabilitySeries("ground-state network", np.array(network_momenta),
                               {name: np.array([getattr(q, name) for q in bo]) for name in CHANNELS},

@@ -23,12 +23,13 @@ diabatic matrix; with γ = 0 the network reproduces both adiabats and usually ge
 reference couplings are what a multi-state electronic-structure calculation (CASSCF, MRCI) provides
 next to the energies.
 
-Fitting: a small, separate function (``fit_diabatic_network``) with full-batch L-BFGS. The shared
-``training.train`` fits energies and forces of molecules and cannot express a loss on the eigenvalues
-of a predicted matrix; the full-batch Adam loop of the 2-D surfaces (``models.surface``) can, but it
-reached only ~10⁻³ Eₕ here in 600 steps, while hopping at a gap of 10⁻² Eₕ needs ~10⁻⁵ Eₕ; L-BFGS gets
-there in a few hundred iterations on these ~700 weights. Atomic units: x in bohr, energies in Eₕ,
-d12 in 1/bohr.
+Fitting: a small, separate function (``fit_diabatic_network``) with full-batch L-BFGS. The course's one
+training loop (``training.train``) minimises the energy + force loss of a model with ONE energy output
+(molecules and 2-D surfaces; the ground-state network below uses it); a loss on the eigenvalues of a
+predicted matrix and on its coupling is not one of its losses. L-BFGS also suits the accuracy needed:
+hopping at a gap of 10⁻² Eₕ needs the energies to ~10⁻⁵ Eₕ, which full-batch Adam did not reach in 600
+steps (~10⁻³ Eₕ) and L-BFGS reaches in a few hundred iterations on these ~700 weights. Atomic units: x
+in bohr, energies in Eₕ, d12 in 1/bohr.
 """
 from __future__ import annotations
 
@@ -41,8 +42,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from nnpes_core.data.surface_points import SurfacePoints
+from nnpes_core.derivatives import forces
+from nnpes_core.models import build_model
 from nnpes_core.models.layers import mlp
-from nnpes_core.models.surface import SurfaceMLP, fit_surface
+from nnpes_core.models.surface import SurfaceMLP
 from nnpes_core.nonadiabatic.adiabatic import AdiabaticStates, adiabatic_states
 from nnpes_core.nonadiabatic.outcomes import ScatteringProbabilities
 from nnpes_core.nonadiabatic.tully import TULLY_MASS, DiabaticHamiltonian, TwoStateModel
@@ -219,12 +223,20 @@ def fit_diabatic_network(data: AdiabaticData, coupling_weight: float = 1.0, widt
 
 # --- the counter-example: one network, one surface ------------------------------------------------
 
-def fit_ground_state_network(data: AdiabaticData, width: int = 24, depth: int = 2, steps: int = 600,
-                             seed: int = 0) -> SurfaceMLP:
-    """An ordinary NN-PES of the lower adiabat only: a SurfaceMLP on one input, trained on E_lower(x)."""
-    x = torch.as_tensor(data.x, dtype=torch.float64)[:, None]  # [n, 1]
-    energy = torch.as_tensor(data.energy_lower, dtype=torch.float64)
-    return fit_surface(SurfaceMLP(width, depth, n_inputs=1), x, energy, steps=steps, seed=seed).model
+def fit_ground_state_network(data: AdiabaticData, width: int = 24, depth: int = 2, epochs: int = 400,
+                             learning_rate: float = 2e-2, seed: int = 0) -> SurfaceMLP:
+    """An ordinary NN-PES of the lower adiabat only: a one-input surface MLP trained by the course's
+    training loop on E_lower(x) and its force -dE_lower/dx (points as one-"atom" structures), full
+    batch (400 epochs: ~3·10⁻⁵ Eₕ RMSE on model 1)."""
+    from nnpes_core.training import default_config, train
+
+    points = SurfacePoints(torch.as_tensor(data.x, dtype=torch.float64)[:, None],  # [n, 1]
+                           torch.as_tensor(data.energy_lower, dtype=torch.float64),
+                           -torch.as_tensor(data.gradient_lower, dtype=torch.float64)[:, None],
+                           energy_unit="Eₕ", length_unit="bohr")
+    model = build_model("surface", width=width, depth=depth, n_inputs=1, seed=seed)
+    config = default_config("surface", epochs=epochs, batch_size=len(points), learning_rate=learning_rate, seed=seed)
+    return train(model, points, None, config).model
 
 
 def born_oppenheimer_scattering(network: SurfaceMLP, momenta: Sequence[float],
@@ -242,8 +254,8 @@ def born_oppenheimer_scattering(network: SurfaceMLP, momenta: Sequence[float],
     x = np.full(len(momenta), float(x_left))
 
     def acceleration(positions: np.ndarray) -> np.ndarray:
-        points = torch.as_tensor(positions[:, None], dtype=torch.float64)
-        return -network.gradient(points).detach().numpy()[:, 0] / mass
+        points = torch.as_tensor(positions[:, None], dtype=torch.float64)  # [n, 1]
+        return forces(network, points).detach().numpy()[:, 0] / mass
 
     a = acceleration(x)
     done = np.zeros(len(momenta), dtype=bool)
