@@ -91,7 +91,7 @@ def network_fssh(number: int, iterations: int, n_points: int, momentum: float, n
 def full_scan_work(number: int, seed: int):
     """A long FSSH scan for the job pool: one momentum at a time, stops between momenta when asked."""
     model = tully_model(number)
-    momenta = np.linspace(*model.momentum_range, FULL_SCAN["momenta"])
+    momenta = np.linspace(SCAN_MOMENTA[number][0], model.momentum_range[1], FULL_SCAN["momenta"])
 
     def work(progress):
         done = []
