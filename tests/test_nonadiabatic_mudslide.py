@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 
+import mudslide  # in the `test` extra: a missing install fails here rather than skipping the check
 import numpy as np
 import pytest
 
 from nnpes_core.nonadiabatic import exact_probabilities, run_fssh, tully_model
-
-mudslide = pytest.importorskip("mudslide")
 
 OUTCOMES = {  # mudslide's outcomes[state, 0 = reflected / 1 = transmitted]
     "reflection_lower": (0, 0), "transmission_lower": (0, 1),
