@@ -6,6 +6,8 @@
     nnpes md    --model model.pt --molecule H2O --temperature 300 --steps 2000
     nnpes data  --reference emt --element Cu --supercell 2 --n 100 --rattle 0.1 --strain 0.04 --vacancies --out cu.extxyz
     nnpes crystal --model cu_bp.pt [--temperature 600]     (EOS, vacancy, surfaces vs EMT; MD and g(r))
+    nnpes fssh  --model 1 --momentum 10 --trajectories 500 --seed 0 [--json]   (Tully's models, atomic units)
+    nnpes exact --model 1 --momentum 10 [--json]
 
 Bad input (a missing or malformed file, data without forces, elements the model does not know, NaN)
 ends with one line on stderr and exit code 2, never a traceback.
@@ -97,6 +99,18 @@ def _parser() -> argparse.ArgumentParser:
     crystal_cmd.add_argument("--steps", type=int, default=500)
     crystal_cmd.add_argument("--seed", type=int, default=0)
     crystal_cmd.add_argument("--json", action="store_true", help="print one JSON object")
+
+    fssh = commands.add_parser("fssh", help="surface hopping on one of Tully's models: outcome probabilities")
+    fssh.add_argument("--model", required=True, help="Tully's model 1, 2 or 3")
+    fssh.add_argument("--momentum", required=True, type=float, help="incoming momentum ħk, atomic units (ħ/bohr)")
+    fssh.add_argument("--trajectories", type=int, default=500)
+    fssh.add_argument("--seed", type=int, default=0)
+    fssh.add_argument("--json", action="store_true", help="print one JSON object")
+
+    exact = commands.add_parser("exact", help="exact quantum outcome probabilities on one of Tully's models")
+    exact.add_argument("--model", required=True, help="Tully's model 1, 2 or 3")
+    exact.add_argument("--momentum", required=True, type=float, help="incoming momentum ħk, atomic units (ħ/bohr)")
+    exact.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
@@ -316,7 +330,51 @@ def _crystal_md(calculator, element, start, args) -> dict:
             "first_peak_A": float(r[np.argmax(g)]), "coordination": coordination_number(r, g, density, r_cut)}
 
 
-COMMANDS = {"data": command_data, "train": command_train, "eval": command_eval, "md": command_md}
+def _tully_model(text: str):
+    from nnpes_core.nonadiabatic import tully_model
+
+    try:
+        number = int(text)
+    except ValueError:
+        raise CommandError(f"unknown model {text!r}: Tully's models are 1, 2 and 3") from None
+    return tully_model(number)
+
+
+def _print_probabilities(model, probabilities, heading: str, as_json: bool) -> None:
+    from nnpes_core.nonadiabatic import CHANNELS
+
+    if as_json:
+        print(json.dumps({**probabilities.as_dict(), "model": model.number, "momentum_unit": "hbar/bohr"}))
+        return
+    print(f"{heading}, Tully model {model.number} ({model.name}), k = {probabilities.momentum:g} ħ/bohr (a.u.)")
+    for name in CHANNELS:
+        error = probabilities.stderr[name]
+        print(f"  {name.replace('_', ' '):20s} {getattr(probabilities, name):.4f}" + (f" ± {error:.4f}" if error else ""))
+
+
+def command_fssh(args) -> None:
+    from nnpes_core.nonadiabatic import run_fssh
+
+    model = _tully_model(args.model)
+    if not args.momentum > 0 or args.trajectories < 1:
+        raise CommandError("--momentum must be positive and --trajectories at least 1")
+    run = run_fssh(model, args.momentum, args.trajectories, seed=args.seed)
+    _print_probabilities(model, run.probabilities, f"FSSH, {args.trajectories} trajectories, seed {args.seed}",
+                         args.json)
+
+
+def command_exact(args) -> None:
+    from nnpes_core.nonadiabatic import exact_probabilities
+
+    model = _tully_model(args.model)
+    if not args.momentum > 0:
+        raise CommandError("--momentum must be positive")
+    _print_probabilities(model, exact_probabilities(model, args.momentum), "Exact (stationary scattering)",
+                         args.json)
+
+
+COMMANDS = {"data": command_data, "train": command_train, "eval": command_eval, "md": command_md,
+            "fssh": command_fssh, "exact": command_exact}
 COMMANDS["crystal"] = command_crystal
 
 
