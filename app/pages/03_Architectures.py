@@ -77,12 +77,6 @@ def fresh_bp(elements: tuple):
     return build_model("bp", list(elements), seed=0, dtype=torch.float64)
 
 
-@st.cache_resource(show_spinner=False)
-def random_equivariant():
-    """A seeded, untrained equivariant water model: equivariance holds for any weights."""
-    return build_model("equivariant", [1, 8], seed=0, dtype=torch.float64)
-
-
 def facing_water():
     """Water centred at its centre of mass, turned into the screen plane (ASE builds it in the yz plane)."""
     water = molecule("H2O")
@@ -284,73 +278,71 @@ if paths:
 
 ui.render_lesson(SLUG, "features")
 equivariant_calculator = resources.load_pretrained("water_equivariant")
-if equivariant_calculator is not None:
+if equivariant_calculator is not None:  # None: the committed file is missing, said in one line
     equivariant_model, model_note = equivariant_calculator.model, "pretrained water_equivariant"
-else:
-    equivariant_model, model_note = random_equivariant(), "an untrained equivariant model (random weights, seed 0)"
-    st.caption("Until the pretrained model exists, the features below come from an untrained model: "
-               "equivariance holds for any weights, so the check is the same.")
-left, right = st.columns([1, 2], gap="large")
-with left:
-    feature_structure = st.selectbox("Structure", ["single water molecule", "the structure above"],
-                                     key="feature_structure")
-    if feature_structure == "single water molecule":
-        feature_atoms = facing_water()
-    else:
-        feature_atoms = atoms
-    n_channels = int(equivariant_model.hyper["channels"])
-    feature_angle = st.slider("Rotate the molecule by (degrees)", 0, 360, 90, 5, key="feature_angle")
-    feature_axis = st.selectbox("about the axis", list(AXES), index=2, key="feature_axis",
-                                help="z points out of the screen: rotating about z turns the molecule in the screen plane.")
-    rotation = rotation_about_axis(AXES[feature_axis], feature_angle)
-    try:
-        check = feature_equivariance(equivariant_model, feature_atoms, rotation)
-    except ValueError as error:
-        ui.show_error(error, "Equivariant features")
-        check = None
-    if check is not None:
-        # start on the channel whose shortest arrow is longest, so that every atom shows one
-        clearest = int(np.argmax(np.linalg.norm(check.vectors, axis=2).min(axis=0)))
-        channel = st.slider("Channel", 0, n_channels - 1, clearest, key="feature_channel",
-                            help=f"Channel {clearest} has the clearest arrows on every atom.")
-        st.metric("l = 1: max |v(QR) − Q v(R)|", f"{check.vector_error:.1e}")
-        st.metric("l = 0: max |s(QR) − s(R)|", f"{check.scalar_error:.1e}")
-        st.caption(f"l = 2: max |T(QR) − D²(Q) T(R)| = {check.tensor_error:.1e} · energy change "
-                   f"|E(QR) − E(R)| = {check.energy_error:.1e} eV · model: {model_note}, {n_channels} channels.")
-with right:
-    if check is not None:
-        vectors, rotated_vectors = check.vectors[:, channel], check.rotated_vectors[:, channel]
-        scale = 1.0 / max(float(np.abs(np.linalg.norm(vectors, axis=1)).max()), 1e-12)  # longest arrow: 1 Å
-        zoom = 1.0 if len(feature_atoms) > 3 else 1.2
-        view_left, view_right = st.columns(2)
-        with view_left:
-            ui.molecule_viewer(feature_atoms, forces=vectors, force_scale=scale, labels=True, zoom=zoom,
-                               height=360 if not lecture else 480, caption="Original: l = 1 features v(R)")
-        with view_right:
-            ui.molecule_viewer(rotated_copy(feature_atoms, rotation), forces=rotated_vectors, force_scale=scale,
-                               labels=True, zoom=zoom, height=360 if not lecture else 480,
-                               caption=f"Rotated by {feature_angle}° about {feature_axis}: v(QR), model rerun")
-        st.dataframe(pd.DataFrame({
-            "atom": atom_names(feature_atoms),
-            "s(R)": check.scalars[:, channel], "s(QR)": check.rotated_scalars[:, channel],
-            "v(R)": [ui.vector_text(v) for v in vectors],
-            "Q v(R)": [ui.vector_text(rotation @ v) for v in vectors],
-            "v(QR)": [ui.vector_text(v) for v in rotated_vectors],
-        }), hide_index=True)
+    st.caption("Model: " + resources.describe_model(equivariant_model, "assets/models/water_equivariant.pt"))
+    left, right = st.columns([1, 2], gap="large")
+    with left:
+        feature_structure = st.selectbox("Structure", ["single water molecule", "the structure above"],
+                                         key="feature_structure")
+        if feature_structure == "single water molecule":
+            feature_atoms = facing_water()
+        else:
+            feature_atoms = atoms
+        n_channels = int(equivariant_model.hyper["channels"])
+        feature_angle = st.slider("Rotate the molecule by (degrees)", 0, 360, 90, 5, key="feature_angle")
+        feature_axis = st.selectbox("about the axis", list(AXES), index=2, key="feature_axis",
+                                    help="z points out of the screen: rotating about z turns the molecule in the screen plane.")
+        rotation = rotation_about_axis(AXES[feature_axis], feature_angle)
+        try:
+            check = feature_equivariance(equivariant_model, feature_atoms, rotation)
+        except ValueError as error:
+            ui.show_error(error, "Equivariant features")
+            check = None
+        if check is not None:
+            # start on the channel whose shortest arrow is longest, so that every atom shows one
+            clearest = int(np.argmax(np.linalg.norm(check.vectors, axis=2).min(axis=0)))
+            channel = st.slider("Channel", 0, n_channels - 1, clearest, key="feature_channel",
+                                help=f"Channel {clearest} has the clearest arrows on every atom.")
+            st.metric("l = 1: max |v(QR) − Q v(R)|", f"{check.vector_error:.1e}")
+            st.metric("l = 0: max |s(QR) − s(R)|", f"{check.scalar_error:.1e}")
+            st.caption(f"l = 2: max |T(QR) − D²(Q) T(R)| = {check.tensor_error:.1e} · energy change "
+                       f"|E(QR) − E(R)| = {check.energy_error:.1e} eV · model: {model_note}, {n_channels} channels.")
+    with right:
+        if check is not None:
+            vectors, rotated_vectors = check.vectors[:, channel], check.rotated_vectors[:, channel]
+            scale = 1.0 / max(float(np.abs(np.linalg.norm(vectors, axis=1)).max()), 1e-12)  # longest arrow: 1 Å
+            zoom = 1.0 if len(feature_atoms) > 3 else 1.2
+            view_left, view_right = st.columns(2)
+            with view_left:
+                ui.molecule_viewer(feature_atoms, forces=vectors, force_scale=scale, labels=True, zoom=zoom,
+                                   height=360 if not lecture else 480, caption="Original: l = 1 features v(R)")
+            with view_right:
+                ui.molecule_viewer(rotated_copy(feature_atoms, rotation), forces=rotated_vectors, force_scale=scale,
+                                   labels=True, zoom=zoom, height=360 if not lecture else 480,
+                                   caption=f"Rotated by {feature_angle}° about {feature_axis}: v(QR), model rerun")
+            st.dataframe(pd.DataFrame({
+                "atom": atom_names(feature_atoms),
+                "s(R)": check.scalars[:, channel], "s(QR)": check.rotated_scalars[:, channel],
+                "v(R)": [ui.vector_text(v) for v in vectors],
+                "Q v(R)": [ui.vector_text(rotation @ v) for v in vectors],
+                "v(QR)": [ui.vector_text(v) for v in rotated_vectors],
+            }), hide_index=True)
 
 ui.render_lesson(SLUG, "readout")
-result = readout(equivariant_model, feature_atoms)
-st.dataframe(pd.DataFrame({
-    "atom": atom_names(feature_atoms),
-    "|h⁰_I| (last-layer scalars)": np.linalg.norm(result.last_scalars, axis=1),
-    "MLP output (dimensionless)": result.network_outputs,
-    "E_I (eV)": result.atomic_energies,
-}), hide_index=True)
-columns = st.columns(3)
-columns[0].metric("ΣE_I", f"{result.atomic_energies.sum():.6f} eV")
-columns[1].metric("Model energy E", f"{result.total_energy:.6f} eV")
-columns[2].metric("Energy change under the rotation", f"{check.energy_error:.1e} eV" if check else "—")
-st.caption(f"Model: {model_note}. The structure and the rotation are those of the section above.")
+if equivariant_calculator is not None:
+    result = readout(equivariant_model, feature_atoms)
+    st.dataframe(pd.DataFrame({
+        "atom": atom_names(feature_atoms),
+        "|h⁰_I| (last-layer scalars)": np.linalg.norm(result.last_scalars, axis=1),
+        "MLP output (dimensionless)": result.network_outputs,
+        "E_I (eV)": result.atomic_energies,
+    }), hide_index=True)
+    columns = st.columns(3)
+    columns[0].metric("ΣE_I", f"{result.atomic_energies.sum():.6f} eV")
+    columns[1].metric("Model energy E", f"{result.total_energy:.6f} eV")
+    columns[2].metric("Energy change under the rotation", f"{check.energy_error:.1e} eV" if check else "—")
+    st.caption(f"Model: {model_note}. The structure and the rotation are those of the section above.")
 
 # Cost ------------------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "cost")
