@@ -149,7 +149,9 @@ with left:
             key="curl_map", height=640 if lecture else 540)
 with right:
     st.metric("Loop work W, direct network", f"{direct_work:.3f}",
-              help="In the surface's energy units; zero for any F = −∇E.")
+              help="W = −∮F·dl, the work done against the field once round the loop counter-clockwise, in the "
+                   "surface's energy units; zero for any F = −∇E. Negative: the field itself does work −W on a "
+                   "particle carried round.")
     st.metric("Loop work W, energy network", f"{rows[1]['W = −∮F·dl']}")
     st.metric("Max |curl|, energy network", rows[1]["max |curl| on the map"])
     st.metric("Max |curl|, direct network", rows[2]["max |curl| on the map"])
