@@ -19,7 +19,7 @@ from nnpes_core.analysis.symmetry import (
 )
 from nnpes_core.data import molecule
 from nnpes_core.geometry import centered, count_same_element_permutations, same_element_swaps
-from nnpes_core.models import KINDS, build_model, elements_for
+from nnpes_core.models import KINDS
 from nnpes_core.data.upload import read_structure_upload
 from nnpes_core.viz.symmetry import augmentation_figure, face_on_view, hessian_blocks_figure, viewed
 
@@ -209,14 +209,7 @@ st.caption(f"Water, first {settings.n_structures} training structures, rotations
            f"{', '.join(map(str, settings.rotation_counts))}; {settings.steps} Adam steps of "
            f"{settings.batch_size} structures each, {settings.dtype}, seed {settings.seed}; tested on "
            f"{settings.n_test} held-out structures, each turned by a new random rotation.")
-floor_models, floor_notes = {}, []
-for kind in ("bp", "equivariant"):
-    if pretrained[kind] is not None:
-        floor_models[NAMES[kind]] = pretrained[kind]
-    else:
-        water_elements = elements_for(kind, [molecule("H2O")])
-        floor_models[f"{NAMES[kind]} (random weights)"] = build_model(kind, water_elements, seed=0,
-                                                                      dtype=torch.float64).eval()
+floor_models = {NAMES[kind]: pretrained[kind] for kind in ("bp", "equivariant") if pretrained[kind] is not None}
 frames = [resources.load_dataset(f"{DATASET}_{part}") for part in ("train", "val", "test")]
 study_job = ui.live_job("augmentation", "Train the Cartesian MLP with 0, 10 and 100 rotations", lambda progress:
                         augmentation_study(*frames, settings=settings, symmetric_models=floor_models,
