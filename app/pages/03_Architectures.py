@@ -125,6 +125,7 @@ with controls:
     calculator = resources.load_pretrained(MODELS[model_label])
     decomposition = None
     if calculator is not None:
+        st.caption(resources.describe_model(calculator.model, f"assets/models/{MODELS[model_label]}.pt"))
         try:
             decomposition = energy_decomposition(calculator.model, atoms)
         except ValueError as error:

@@ -244,6 +244,7 @@ if shipped is not None:
                               value_max=float(error_limit), data_xy=points, data_near=near, equal_axes=square,
                               title=f"Error map: {model_label} − B3LYP"),
                     key="slice_error_map", height=620 if lecture else 520)
+            st.caption("Model: " + resources.describe_model(models[model_label][1], model_label))
             stats = error_by_coverage(error_mev, covered)
             computed["max_slice_error"] = float(np.max(np.abs(error_mev)))
             metrics = st.columns(4)

@@ -118,6 +118,8 @@ model_name = st.radio("Pretrained model", list(MODELS), format_func=MODELS.get, 
 calculator = resources.load_pretrained(model_name)
 model = calculator.model if calculator is not None else None
 kind = MODEL_KINDS[model_name]
+if model is not None:
+    st.caption(resources.describe_model(model, f"assets/models/{model_name}.pt"))
 
 ui.render_lesson(SLUG, "autodiff")
 
