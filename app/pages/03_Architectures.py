@@ -409,7 +409,8 @@ with left:
     shown_width = st.radio("and width", widths, index=len(widths) - 1, horizontal=True, key="ua_width")
     row, column = depths.index(shown_depth), widths.index(shown_width)
     st.metric(f"Test RMSE of this network ({surface.energy_unit})", f"{scan.test_rmse[row, column]:.3g}")
-    st.caption(f"{scan.n_parameters[row, column]} parameters. All {len(widths) * len(depths)} fits: 300 random "
+    st.caption(f"Plain MLPs on (x, y), no symmetry: {scan.n_parameters[row, column]} parameters. "
+               f"All {len(widths) * len(depths)} fits: 300 random "
                f"training points, 400 Adam steps each, seed 0, errors on 1,000 new points; "
                f"{scan.seconds:.1f} s in all.")
 with right:
