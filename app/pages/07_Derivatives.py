@@ -156,9 +156,6 @@ if model is not None and test_set:
                                      entry.curve["best_step_a"], entry.curve["best_error_ev_per_a"],
                                      order=guides.order))
         fd_figure = fd_error_figure(curves, scheme)
-        # the round-off line is δE/h with δE measured (see the text), not ε|E|/h: name it so in the legend
-        fd_figure.for_each_trace(lambda trace: trace.update(name=trace.name.replace("ε|E|/h", "δE/h"))
-                                 if trace.name else None)
         with figure:
             ui.plot(fd_figure, height=600 if not lecture else 720, key="fd_plot")
         columns = st.columns(4)

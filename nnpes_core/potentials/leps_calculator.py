@@ -25,22 +25,10 @@ from nnpes_core.derivatives import gradient
 from nnpes_core.potentials.toy2d import LEPS
 
 HYDROGEN = 1
-# Added under the square root: keeps its derivative finite (zero) exactly at the conical intersection.
-_CUSP_GUARD = 1e-30  # eV^2
 
 
 class LEPSInputError(ValueError):
     """The structure is not three hydrogen atoms (the only system LEPS describes)."""
-
-
-def leps_energy(surface: LEPS, r_ab: torch.Tensor, r_bc: torch.Tensor, r_ac: torch.Tensor) -> torch.Tensor:
-    """E(r_AB, r_BC, r_AC) in eV for three independent distances (Å); the same formula as ``LEPS.energy``,
-    which is this with r_AC = r_AB + r_BC."""
-    q_ab, j_ab = surface.coulomb_exchange(r_ab)
-    q_bc, j_bc = surface.coulomb_exchange(r_bc)
-    q_ac, j_ac = surface.coulomb_exchange(r_ac)
-    exchange = 0.5 * ((j_ab - j_bc) ** 2 + (j_bc - j_ac) ** 2 + (j_ac - j_ab) ** 2)
-    return (q_ab + q_bc + q_ac - torch.sqrt(exchange + _CUSP_GUARD)) / (1 + surface.sato)
 
 
 def pair_distances(positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -69,7 +57,7 @@ class LEPSCalculator(Calculator):
 
     def energy_of(self, positions: torch.Tensor) -> torch.Tensor:
         """E(R) in eV for positions [..., 3, 3] Å (differentiable)."""
-        return leps_energy(self.surface, *pair_distances(positions))
+        return self.surface.energy_from_distances(*pair_distances(positions))
 
     @staticmethod
     def check(atoms: Atoms) -> None:

@@ -131,13 +131,19 @@ class LEPS(Surface2D):
         singlet, triplet = (1 + k) * self.singlet(r), (1 - k) * self.triplet(r)
         return 0.5 * (singlet + triplet), 0.5 * (singlet - triplet)
 
-    def energy(self, xy: torch.Tensor) -> torch.Tensor:
-        r_ab, r_bc = xy[..., 0], xy[..., 1]
+    def energy_from_distances(self, r_ab: torch.Tensor, r_bc: torch.Tensor, r_ac: torch.Tensor) -> torch.Tensor:
+        """E(r_AB, r_BC, r_AC) in eV for three H atoms in any geometry (distances in Å). The 1e-30 eV² under
+        the root only keeps its gradient finite at the conical intersection, where all three exchange
+        integrals are equal (the equilateral triangle)."""
         q_ab, j_ab = self.coulomb_exchange(r_ab)
         q_bc, j_bc = self.coulomb_exchange(r_bc)
-        q_ac, j_ac = self.coulomb_exchange(r_ab + r_bc)
+        q_ac, j_ac = self.coulomb_exchange(r_ac)
         exchange = 0.5 * ((j_ab - j_bc) ** 2 + (j_bc - j_ac) ** 2 + (j_ac - j_ab) ** 2)
-        return (q_ab + q_bc + q_ac - torch.sqrt(exchange)) / (1 + self.sato)
+        return (q_ab + q_bc + q_ac - torch.sqrt(exchange + 1e-30)) / (1 + self.sato)
+
+    def energy(self, xy: torch.Tensor) -> torch.Tensor:
+        """The collinear surface: r_AC = r_AB + r_BC."""
+        return self.energy_from_distances(xy[..., 0], xy[..., 1], xy[..., 0] + xy[..., 1])
 
     def reactant_energy(self) -> float:
         """H + H2 at r_e, far apart: -D_e (eV), the zero for the classical barrier."""
