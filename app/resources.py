@@ -138,8 +138,12 @@ def session_models() -> dict[str, dict]:
 
 def add_session_model(name: str, model, **info) -> str:
     """Make ``model`` available to every page of this session under ``name`` (replacing one of the
-    same name); ``info`` such as kind, dataset, metrics is stored beside it. Returns the name."""
+    same name); ``info`` such as kind, dataset, metrics is stored beside it. A signed-in student's record
+    keeps its kind, settings and test errors (not the weights). Returns the name."""
+    import classroom
+
     models = session_models()
     models.pop(name, None)  # re-insert: the newest stays last
     models[name] = {"model": model, **info}
+    classroom.record_session_models()
     return name
