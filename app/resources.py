@@ -167,11 +167,11 @@ class _SharedResults:
         self.jobs: collections.OrderedDict[tuple, jobs.Job] = collections.OrderedDict()
         self.lock = threading.Lock()
 
-    def job(self, key: tuple, work: Callable, args: tuple, label: str) -> jobs.Job:
+    def job(self, key: tuple, work: Callable, args: tuple, kwargs: dict, label: str) -> jobs.Job:
         with self.lock:
             job = self.jobs.get(key)
             if job is None or job.status in (jobs.FAILED, jobs.CANCELLED, jobs.STOPPED):
-                job = jobs.default_pool().submit(work, *args, label=label, owner=SHARED_OWNER)
+                job = jobs.default_pool().submit(work, *args, label=label, owner=SHARED_OWNER, **kwargs)
                 self.jobs[key] = job
             self.jobs.move_to_end(key)
             finished = [k for k, j in self.jobs.items() if j.finished]
@@ -189,17 +189,19 @@ def _shared_results() -> _SharedResults:
     return _SharedResults()
 
 
-def shared_result(name: str, work: Callable[..., Any], *args, label: str) -> Any | None:
-    """``work(progress, *args)``, computed once per server process and shared by every session.
+def shared_result(name: str, work: Callable[..., Any], *args, label: str, **inputs) -> Any | None:
+    """``work(progress, *args, **inputs)``, computed once per server process and shared by every session.
 
     Only for results that are the same for every student: reference data made from ``args`` alone
-    (hashable: numbers, strings, tuples), never anything a student computed or uploaded. The first
+    (hashable: numbers, strings, tuples), never anything a student computed or uploaded. ``inputs``
+    are not part of the key (like Streamlit's ``_``-arguments): pass there only what ``name`` and
+    ``args`` determine, e.g. another shared result made from the same arguments. The first
     session that needs it starts it in the server's job pool (nnpes_core.jobs); until it is done this
     returns None and the section shows ``label`` with a progress bar (or its place in the queue), and
     the page reruns by itself when the result is there. Later sessions get it at once.
     A failure is one error line; the next run of the page tries again.
     """
-    job = _shared_results().job((name, args), work, args, label)
+    job = _shared_results().job((name, args), work, args, inputs, label)
     if job.status == jobs.DONE:
         return job.result
     if job.status == jobs.FAILED:
@@ -209,14 +211,18 @@ def shared_result(name: str, work: Callable[..., Any], *args, label: str) -> Any
     return None
 
 
-def wait_for_shared_results(timeout: float = 600.0) -> None:
-    """Block until every shared result of this process is computed (for tests and scripts, never a page)."""
+def wait_for_shared_results(timeout: float = 600.0) -> int:
+    """Block until every shared result of this process is computed; returns how many were still being
+    computed (for tests and scripts, never in a page: rerun the page after a nonzero answer, since a result
+    may need another one first)."""
     import time
 
-    deadline = time.monotonic() + timeout
+    deadline, waited = time.monotonic() + timeout, set()
     while unfinished := _shared_results().unfinished():
+        waited.update(unfinished)
         if not unfinished[0].wait(max(deadline - time.monotonic(), 0.0)):
             raise TimeoutError(f"shared results still computing after {timeout:.0f} s: {unfinished}")
+    return len(waited)
 
 
 @st.fragment(run_every=POLL_S)

@@ -333,8 +333,10 @@ def run_benchmark(args) -> None:
                 print(f"{name}…", end=" ", flush=True)
                 result = measure_page(browser, name, url_path, args.cold_repeats, args.repeats, args.timeout, log_dir)
                 results.append(result)
-                print(f"cold {seconds(median(result.cold, 'wall_s'))} s, warm {seconds(median(result.warm, 'wall_s'))}"
-                      f" s, interaction {seconds(median(result.interaction, 'wall_s'))} s (wall)"
+                print("; ".join(f"{step} {seconds(median(timings, 'wall_s'))} s wall, "
+                                f"{seconds(median(timings, 'cpu_s'))} s CPU"
+                                for step, timings in (("cold", result.cold), ("warm", result.warm),
+                                                      ("interaction", result.interaction)))
                       + (f"; {result.errors[0]}" if result.errors else ""), flush=True)
         finally:
             browser.close()
