@@ -75,9 +75,18 @@ def _read_structures(path: str, modified: float) -> list[Atoms]:
     return read_dataset(path)
 
 
-def load_dataset(name: str) -> list[Atoms] | None:
+@st.cache_resource(show_spinner="Reading a dataset…", max_entries=32)
+def _shared_structures(path: str, modified: float) -> list[Atoms]:
+    from nnpes_core.data.io import read_dataset
+
+    return read_dataset(path)
+
+
+def load_dataset(name: str, *, shared: bool = False) -> list[Atoms] | None:
     """All structures of assets/data/<name>.extxyz (energies and forces attached), a copy per call.
 
+    ``shared=True`` gives the one list of this server process instead, without copying (1000 structures
+    take ~50 ms to copy): only for a page that reads the structures and never changes them.
     The datasets are committed: a missing file is an error in the page (one line) and None.
     """
     path = DATA_DIR / f"{name}.extxyz"
@@ -85,7 +94,7 @@ def load_dataset(name: str) -> list[Atoms] | None:
         st.error(f"The dataset file assets/data/{name}.extxyz is missing from this installation.", icon="⚠️")
         return None
     try:
-        return _read_structures(str(path), path.stat().st_mtime)
+        return (_shared_structures if shared else _read_structures)(str(path), path.stat().st_mtime)
     except ValueError as error:  # nnpes_core.data.io.DatasetError: one line that names the problem
         st.error(f"Could not read the dataset {name}: {error}", icon="⚠️")
         return None
