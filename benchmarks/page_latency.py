@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
 
 GOAL_WARM_S, GOAL_INTERACTION_S = 1.0, 0.3  # the issue's goals: warm render, a slider
+NO_RUN_AFTER_S = 60.0  # an action that starts no script run in this time did nothing
 IDLE_HOLD_S = 1.5  # a run is finished once the script has stayed idle this long (as tests/test_browser.py)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
@@ -171,10 +172,12 @@ def wait_until_finished(page, since: float, timeout_s: float) -> tuple[float, fl
     A page that computes part of itself in the job pool finishes its first run early and then reruns
     while the work goes on; it is finished for good once it stays idle.
     """
-    deadline = time.monotonic() + timeout_s
+    deadline, start_deadline = time.monotonic() + timeout_s, time.monotonic() + NO_RUN_AFTER_S
     while time.monotonic() < deadline:
         states = [(t, s) for t, s in page.evaluate("window.__scriptStates || []") if t >= since - 0.05]
         running = [index for index, (_, state) in enumerate(states) if state == "running"]
+        if not running and time.monotonic() > start_deadline:
+            raise TimeoutError(f"no script run started within {NO_RUN_AFTER_S:.0f} s")
         if running and states[-1][1] == "notRunning" and time.time() - states[-1][0] >= IDLE_HOLD_S:
             first_end = next(t for t, state in states[running[0]:] if state == "notRunning")
             return states[running[0]][0], first_end, states[-1][0]
@@ -203,8 +206,10 @@ def widget(page, kind: str, label: str | None, where: str):
     if label is not None:
         candidates = candidates.filter(has=page.locator('[data-testid="stWidgetLabel"]',
                                                         has_text=re.compile("^" + re.escape(label))))
-    if candidates.count() == 0:
-        raise LookupError(f"no {kind} labelled {label!r} on the page")
+    try:  # the browser may still be drawing the page it has got
+        candidates.first.wait_for(state="attached", timeout=30_000)
+    except Exception:
+        raise LookupError(f"no {kind} labelled {label!r} on the page") from None
     return candidates.first
 
 
@@ -216,9 +221,12 @@ def interact(page, server: Server, name: str, timeout_s: float) -> tuple[Timing,
     target.scroll_into_view_if_needed()
     time.sleep(0.3)
     cpu_before, started = server.cpu_seconds(), time.time()
-    if kind == "slider":  # one step to the right (Streamlit sends the new value when the key is released)
-        target.locator('input[type="range"]').first.focus()
-        page.keyboard.press("ArrowRight")
+    if kind == "slider":  # one step (to the left at the right end)
+        thumb = target.locator('input[type="range"]').first
+        at_end = thumb.get_attribute("aria-valuenow") == thumb.get_attribute("max") or \
+            thumb.evaluate("input => Number(input.value) >= Number(input.max)")
+        thumb.focus()
+        page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
     elif kind == "radio":  # the first option that is not selected
         options = target.get_by_role("radio")
         for index in range(options.count()):
