@@ -6,7 +6,8 @@ Playwright (never ``playwright install``):
 
 - **cold**: a fresh server process, the first visit to this page (Streamlit's in-memory caches empty,
   Python modules not yet imported; the PySCF disk cache of this machine is what a fresh server has too);
-- **warm**: a new browser session on the same server, after the first visit;
+- **warm**: a new session on the same server after the first visit (a new tab of the same browser, so
+  its HTTP cache holds Streamlit's JavaScript, as for a student coming back);
 - **interaction**: in a warm session, one typical change (a slider moved one step, a radio switched),
   timed from the change until the script is idle again.
 
@@ -185,9 +186,9 @@ def wait_until_finished(page, since: float, timeout_s: float) -> tuple[float, fl
     raise TimeoutError(f"the page was still running (or never ran) after {timeout_s:.0f} s")
 
 
-def visit(browser, server: Server, url_path: str, timeout_s: float):
-    """Open the page in a new session and wait until its script has finished: (Timing, context, page)."""
-    context = new_context(browser)
+def visit(context, server: Server, url_path: str, timeout_s: float):
+    """Open the page in a new tab of ``context`` (a new Streamlit session) and wait until its script has
+    finished: (Timing, page)."""
     page = context.new_page()
     cpu_before, started = server.cpu_seconds(), time.time()
     page.goto(f"{server.url}/{url_path}", wait_until="commit")
@@ -195,7 +196,7 @@ def visit(browser, server: Server, url_path: str, timeout_s: float):
     errors = page.locator('[data-testid="stException"]').count()
     timing = Timing(finished - started, server.cpu_seconds() - cpu_before, finished - run_start,
                     first_end - started, f"{errors} exception box(es)" if errors else "")
-    return timing, context, page
+    return timing, page
 
 
 def widget(page, kind: str, label: str | None, where: str):
@@ -257,14 +258,15 @@ def measure_page(browser, name: str, url_path: str, cold_repeats: int, repeats: 
     result = PageResult(name)
     for repeat in range(max(cold_repeats, 1)):
         server = Server(log_dir / f"server-{name}-{repeat}.log")
+        context = new_context(browser)  # a browser that has never seen this app: nothing in its cache
         try:
-            timing, context, _ = visit(browser, server, url_path, timeout_s)
-            context.close()
+            timing, page = visit(context, server, url_path, timeout_s)
+            page.close()
             if repeat < cold_repeats:
                 result.cold.append(timing)
-            if repeat == 0:  # warm visits and interactions on the first server
+            if repeat == 0:  # warm visits (new tabs: new sessions, the browser cache warm) on the first server
                 for _ in range(repeats):
-                    timing, context, page = visit(browser, server, url_path, timeout_s)
+                    timing, page = visit(context, server, url_path, timeout_s)
                     result.warm.append(timing)
                     try:
                         timing, result.interaction_what = interact(page, server, name, timeout_s)
@@ -272,10 +274,11 @@ def measure_page(browser, name: str, url_path: str, cold_repeats: int, repeats: 
                     except (LookupError, TimeoutError) as error:
                         result.errors.append(f"interaction: {error}")
                     finally:
-                        context.close()
+                        page.close()
         except Exception as error:  # keep measuring the other pages; say what went wrong
             result.errors.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
         finally:
+            context.close()
             server.stop()
     return result
 
@@ -314,7 +317,7 @@ def print_table(results: list[PageResult], load_before: tuple, load_after: tuple
               f"{', '.join(verdict)} |")
     print("\nTimes in s, medians. cold: a fresh server, the first visit; 'first run' is when the first script run "
           "ended (a page that computes some of itself in the job pool shows the rest then, and reruns when it "
-          "is done), 'done' when it stayed idle. warm: a new session on that server. interaction: from the "
+          "is done), 'done' when it stayed idle. warm: a new session on that server (a new tab). interaction: from the "
           "change until the script is idle again. CPU: the server process, all its threads.")
     for r in results:
         for message in r.errors + [t.note for t in r.cold + r.warm if t.note]:
