@@ -286,6 +286,7 @@ def command_exact(args) -> None:
 
 def command_al(args) -> None:
     from nnpes_core.active_learning import ActiveLearningSettings, PoolSource, check_strategy, run_active_learning
+    from nnpes_core.active_learning.pool import budget_fits
     from nnpes_core.models.registry import ATOMISTIC, kind_spec
 
     check_strategy(args.strategy)
@@ -298,6 +299,8 @@ def command_al(args) -> None:
                                       strategy=args.strategy, committee_size=args.committee,
                                       time_budget=args.time_budget, epochs=epochs, seed=args.seed)
     settings.validate()
+    source = PoolSource(pool)
+    budget_fits(source, args.start, args.add, args.rounds)
     if not args.json:
         print(f"active learning: {args.model} committee of {args.committee}, pool of {len(pool)} structures "
               f"({args.pool}), {args.start} to start, {args.add} per round, {args.rounds} rounds, "
@@ -309,15 +312,14 @@ def command_al(args) -> None:
         stop_requested, shown = False, 0
 
         def update(self, fraction=None, message=None, curve=(), **partial):
-            for entry in curve[self.shown:]:
-                if not args.json:
-                    spread = entry["max_spread"]
+            for entry in curve[self.shown:] if not args.json else ():
+                spread = entry["max_spread"]
                 print(f"{entry['labels']:7d}  {entry['test']['force_mae']:18.2f}  "
                       f"{entry['test']['energy_mae_per_atom']:22.3f}  "
                       f"{'—' if spread != spread else f'{spread:.4f}':>18}", flush=True)
             self.shown = max(self.shown, len(curve))
 
-    run = run_active_learning(PoolSource(pool), test, settings, Printer())
+    run = run_active_learning(source, test, settings, Printer())
     if any(value != value for value in run.curve()):
         raise CommandError("the committee predicts NaN on the test structures")
     result = {"labels": run.labels, "force_mae_mev_per_a": run.curve("force_mae"),
