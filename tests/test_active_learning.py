@@ -178,10 +178,10 @@ def test_an_invariant_committee_rates_rigid_copies_like_the_originals_a_cartesia
 
 
 def test_muller_brown_picks_leave_the_start_well():
-    from nnpes_core.active_learning.surface import surface_active_learning, surface_settings
+    from nnpes_core.active_learning.surface import surface_active_learning, surface_problem, surface_settings
 
     settings = surface_settings(rounds=2, committee_size=2, epochs=60, n_add=4)
-    run = surface_active_learning(settings, n_pool=200, n_test=200)
+    run = surface_active_learning(settings, surface_problem(n_pool=200, n_test=200))
     start = np.array(run.start_positions)
     assert run.labels == [5, 9, 13] and np.array(run.rounds[0].picked_positions).shape == (4, 2)
     centre = start.mean(axis=0)

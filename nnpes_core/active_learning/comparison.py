@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -22,6 +22,7 @@ import numpy as np
 
 from nnpes_core.active_learning.loop import ActiveLearningSettings, run_active_learning
 from nnpes_core.active_learning.selection import STRATEGIES
+from nnpes_core.jobs import Progress
 
 FORMAT = "nnpes-active-learning-comparison/1"
 CURVES = {"force_mae_mev_per_a": "force_mae", "energy_mae_mev_per_atom": "energy_mae_per_atom",
@@ -104,6 +105,43 @@ def compare_strategies(make_source: Callable[[], object], test_data, settings: A
             comparison.runs.setdefault(strategy, []).append(run_summary(run, seed))
             done += 1
     return comparison
+
+
+class _StrategyProgress:
+    """Forwards one strategy's progress to the job's, keeping every strategy's curve so far."""
+
+    def __init__(self, parent, strategy: str, index: int, total: int, curves: dict, picks: dict):
+        self.parent, self.strategy, self.index, self.total = parent, strategy, index, total
+        self.curves, self.picks = curves, picks
+
+    @property
+    def stop_requested(self) -> bool:
+        return self.parent.stop_requested
+
+    def update(self, fraction=None, message=None, curve=None, picks=None, start=None, **partial):
+        if curve is not None:
+            self.curves[self.strategy] = curve
+        if picks is not None:
+            self.picks[self.strategy] = picks
+        overall = None if fraction is None else (self.index + fraction) / self.total
+        self.parent.update(overall, f"{self.strategy}: {message}" if message else None, curves=dict(self.curves),
+                           picks=dict(self.picks), start=start, **partial)
+
+
+def run_side_by_side(make_source: Callable[[], object], test_data, settings: ActiveLearningSettings,
+                     strategies: Sequence[str] = STRATEGIES, progress=None, start_indices=None) -> dict:
+    """The same settings and seed (so the same start) once per strategy, one after the other: strategy ->
+    ActiveLearningRun. ``progress.partial`` carries ``curves`` and ``picks`` per strategy so far; a stop
+    request ends the running strategy (its partial curve is kept) and starts no other."""
+    progress = progress if progress is not None else Progress()
+    runs, curves, picks = {}, {}, {}
+    for index, strategy in enumerate(strategies):
+        if progress.stop_requested:
+            break
+        forward = _StrategyProgress(progress, strategy, index, len(strategies), curves, picks)
+        runs[strategy] = run_active_learning(make_source(), test_data, replace(settings, strategy=strategy), forward,
+                                             start_indices=start_indices)
+    return runs
 
 
 def save_comparison(comparison: StrategyComparison, path: str | os.PathLike) -> Path:

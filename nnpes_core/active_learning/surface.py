@@ -12,6 +12,8 @@ while random picks repeat what the pool has most of — the wells. Everything is
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
@@ -65,24 +67,45 @@ def nearest_points(points: SurfacePoints, xy, n: int) -> list[int]:
     return torch.argsort(distance)[:n].tolist()
 
 
-def surface_active_learning(settings: ActiveLearningSettings | None = None, surface: Surface2D | None = None,
-                            n_pool: int = 600, n_test: int = 1000, start: str = "one well", pool_seed: int = 0,
-                            pool_temperature: float = POOL_TEMPERATURE,
-                            progress: Progress | None = None) -> ActiveLearningRun:
-    """Pool-based active learning on a 2-D surface (default Müller-Brown): a Boltzmann pool of ``n_pool``
-    points at kT = ``pool_temperature``, a start in the deepest well (``start="one well"``) or at random
-    pool points (``"random"``); test: ``n_test`` uniform points below the same ceiling."""
-    settings = settings or surface_settings()
+@dataclass
+class SurfaceProblem:
+    """A 2-D active-learning task: the surface, its pool (labels hidden by the source), the test points and
+    the start."""
+
+    surface: Surface2D
+    pool: SurfacePoints
+    test: SurfacePoints
+    start_indices: list[int] | None  # None: random start (seeded by the loop)
+
+    def source(self) -> PoolSource:
+        """A fresh source: every pool label hidden again."""
+        return PoolSource(self.pool)
+
+
+def surface_problem(surface: Surface2D | None = None, n_pool: int = 600, n_test: int = 1000, n_start: int = 5,
+                    start: str = "one well", pool_seed: int = 0, pool_temperature: float = POOL_TEMPERATURE
+                    ) -> SurfaceProblem:
+    """Müller-Brown by default: a Boltzmann pool of ``n_pool`` points at kT = ``pool_temperature``, ``n_test``
+    uniform test points below the same ceiling, and a start of ``n_start`` pool points in the deepest well
+    (``start="one well"``) or at random (``"random"``)."""
     surface = surface or MullerBrown()
-    pool = boltzmann_pool(surface, n_pool, pool_temperature, seed=pool_seed)
-    test = surface_pool(surface, n_test, seed=pool_seed + 1)
     if start not in ("one well", "random"):
         raise ValueError("start must be 'one well' or 'random'")
+    pool = boltzmann_pool(surface, n_pool, pool_temperature, seed=pool_seed)
+    test = surface_pool(surface, n_test, seed=pool_seed + 1)
     chosen = None
     if start == "one well":
         deepest = min((p for p in surface.known_points if p.kind == "minimum"), key=lambda p: p.energy)
-        chosen = nearest_points(pool, deepest.xy, settings.n_start)
-    return run_active_learning(PoolSource(pool), test, settings, progress, start_indices=chosen)
+        chosen = nearest_points(pool, deepest.xy, n_start)
+    return SurfaceProblem(surface, pool, test, chosen)
+
+
+def surface_active_learning(settings: ActiveLearningSettings | None = None, problem: SurfaceProblem | None = None,
+                            progress: Progress | None = None) -> ActiveLearningRun:
+    """Pool-based active learning on a 2-D surface problem (default: ``surface_problem()``, Müller-Brown)."""
+    settings = settings or surface_settings()
+    problem = problem or surface_problem(n_start=settings.n_start)
+    return run_active_learning(problem.source(), problem.test, settings, progress, start_indices=problem.start_indices)
 
 
 def energy_and_spread_on_grid(committee, surface: Surface2D, n: int = 60):

@@ -78,6 +78,12 @@ def committee_spread(committee: Committee, batch: AtomicBatch | SurfacePoints) -
     )
 
 
+def labelled_batch(committee: Committee, frames) -> AtomicBatch:
+    """Labelled structures as one batch in the committee's dtype, with its cutoff."""
+    dtype = next(committee.parameters()).dtype
+    return AtomicBatch.from_atoms(list(frames), committee.cutoff_radius, dtype=dtype)
+
+
 def spearman_rank_correlation(x, y) -> float:
     """Spearman's rho: the Pearson correlation of the ranks (ties get their mean rank); NaN for < 3 values
     or a constant input."""
