@@ -198,3 +198,19 @@ def test_boltzmann_pool_has_few_points_on_the_saddles():
     assert hot.forces is not None and float(hot.energy.max()) < 0.0
     saddle = -72.25  # the lower saddle (B-C)
     assert (hot.energy > saddle).float().mean() < 0.5 * (uniform.energy > saddle).float().mean()
+
+
+def test_picked_md_snapshots_get_pyscf_labels_that_are_cached_on_disk(tmp_path, morse_water_frames):
+    from ase import Atoms
+
+    from nnpes_core.potentials import PySCFCalculator
+    from nnpes_core.units import HARTREE
+
+    reference = PySCFCalculator("hf", "sto-3g", cache_dir=tmp_path)  # the cheapest real reference
+    source = MDSource(morse_water_frames[:4], reference)
+    snapshot = Atoms(morse_water_frames[0].numbers, positions=morse_water_frames[0].positions)
+    first, second = source.label([snapshot])[0], source.label([snapshot])[0]
+    assert (source.computed, source.from_cache) == (1, 1)
+    assert second.get_potential_energy() == first.get_potential_energy()
+    assert -75.2 < first.get_potential_energy() / HARTREE < -74.7  # HF/STO-3G water is about -74.96 Eh
+    assert np.abs(first.get_forces().sum(axis=0)).max() < 1e-6  # no net force on an isolated molecule

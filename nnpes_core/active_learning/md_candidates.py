@@ -96,6 +96,7 @@ class MDSource:
         """The picked snapshots with reference energies and forces."""
         labelled = []
         for frame in handles:
+            self.reference.reset()  # no result kept in memory: the calculation (or its disk cache) decides
             labelled.extend(label([frame], self.reference))
             cached = bool(getattr(self.reference, "from_cache", False))
             self.from_cache += cached
