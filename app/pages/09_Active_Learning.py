@@ -186,9 +186,8 @@ ui.render_lesson(SLUG, "strategies")
 comparison = None
 try:
     comparison = load_comparison(COMPARISON_PATH)
-except ComparisonFileError as error:
-    st.info(f"The precomputed comparison is not available ({error}); run "
-            "`assets/scripts/make_active_learning_results.py` to make it.")
+except ComparisonFileError as error:  # the file is committed: missing or broken means a broken installation
+    ui.show_error(error, "Precomputed comparison (assets/scripts/make_active_learning_results.py makes it)")
 if comparison is not None:
     curves = []
     for name in comparison.strategies:
