@@ -79,7 +79,8 @@ ui.render_lesson(SLUG, "committee")
 committees = {}
 shipped = resources.load_pretrained("water_committee")
 if shipped is not None:
-    committees["Shipped committee (4 BP members, 1000 structures)"] = ("shipped", shipped.model)
+    stamp = (resources.MODELS_DIR / "water_committee.pt").stat().st_mtime
+    committees["Shipped committee (4 BP members, 1000 structures)"] = (f"shipped::{stamp}", shipped.model)
 for strategy, run in loop_runs.items():
     if run.committee is not None:
         committees[f"Your loop's committee ({strategy}, {run.labels[-1]} labels)"] = (
@@ -299,7 +300,7 @@ if stop_source is None:
 else:
     name, labels, spreads, errors = stop_source
     threshold = st.select_slider("Stop when every candidate's spread is below (meV/Å)",
-                                 [20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000], value=150, key="stop_threshold")
+                                 [20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000], value=150, key="stop_threshold")
     point = stopping_point(labels, MEV * np.asarray(spreads, dtype=float), errors, threshold)
     ui.plot(stopping_figure(labels, MEV * np.asarray(spreads, dtype=float), errors, threshold,
                             point.labels if point.stopped else None, spread_unit="meV/Å",
