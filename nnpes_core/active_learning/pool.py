@@ -26,7 +26,6 @@ from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.data.io import labelled_copy
 from nnpes_core.data.surface_points import SurfacePoints
 
-LabelledData = list  # list[ase.Atoms] with energies and forces, or SurfacePoints
 
 
 class PoolError(ValueError):
