@@ -36,6 +36,11 @@ def test_shipped_committee_ranks_the_test_errors_and_problems_are_graded(page):
     assert number(metric(page, "Largest atomic force spread σ_F")) > 0
     assert "per atom: O0" in texts(page) and "sampled at" in texts(page)
     assert len(page.dataframe[0].value) == 4  # one row per sampling temperature
+    # the precomputed comparison (3 seeds) and the stopping rule on its first uncertainty run
+    assert "Precomputed" in texts(page) and "ACTIVE_LEARNING.md" in texts(page)
+    table = next(frame.value for frame in page.dataframe if "labels to reach 10 meV/Å" in frame.value.columns)
+    assert list(table["strategy"]) == ["uncertainty", "random"] and table["seeds"].min() >= 3
+    assert metric(page, "Labels when the rule stops") == "50"  # seed 0: max spread 60 meV/Å < 150 after 50 labels
     check(page, SLUG, "spearman-of-the-committee", f"{rho}")
     check(page, SLUG, "spearman-by-hand", "0.70")
     check(page, SLUG, "copies-never-picked", "B")
