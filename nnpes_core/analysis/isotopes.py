@@ -18,7 +18,7 @@ Two exact checks of that statement:
 
     prod_k omega'_k / omega_k = prod_a (m_a / m'_a)^3/2 (M' / M)^3/2 (I'_A I'_B I'_C / I_A I_B I_C)^1/2
 
-  (M the total mass, I the principal moments; a linear molecule has two equal I and exponent 1 on I'/I).
+  (M the total mass, I the principal moments; for a linear molecule only the two equal non-zero ones).
 
 Masses in amu (``ISOTOPE_MASSES``: AME2020 atomic masses); everything else as in ``vibrations``.
 """
@@ -112,7 +112,7 @@ def product_rule_ratio(positions: np.ndarray, masses: np.ndarray, new_masses: np
     moments, new_moments = principal_moments(masses, positions), principal_moments(new_masses, positions)
     linear = moments[0] < 1e-8 * moments[-1]
     inertia_ratio = new_moments[1:] / moments[1:] if linear else new_moments / moments
-    inertia_factor = np.prod(inertia_ratio) ** (1.0 if linear else 0.5)
+    inertia_factor = np.prod(inertia_ratio) ** 0.5
     return float(np.prod(masses / new_masses) ** 1.5 * (new_masses.sum() / masses.sum()) ** 1.5 * inertia_factor)
 
 
