@@ -122,3 +122,25 @@ def reduced_mass_ratio(partner_mass: float, light_mass: float, heavy_mass: float
     def reduced(mass):
         return partner_mass * mass / (partner_mass + mass)
     return float(np.sqrt(reduced(light_mass) / reduced(heavy_mass)))
+
+
+def isotopologue_table(hessian: np.ndarray, atoms: Atoms, isotopologues: Mapping[str, Substitutions | str | None],
+                       ) -> list[dict]:
+    """One row per isotopologue (name -> substitutions; the first is the parent) from ONE Hessian [3N, 3N]
+    eV/Å² at the minimum ``atoms``: wavenumbers (cm^-1, ascending), zero-point energy (eV), and the
+    product of the frequency ratios to the parent against the Teller-Redlich prediction."""
+    from nnpes_core.analysis.zero_point import zero_point_energy
+
+    rows, parent = [], None
+    for name, substitutions in isotopologues.items():
+        masses = isotope_masses(atoms, substitutions)
+        wavenumbers = isotopologue_analysis(hessian, atoms, masses).wavenumbers
+        if parent is None:
+            parent = (masses, wavenumbers)
+        rows.append({
+            "isotopologue": name, "masses_amu": masses, "wavenumbers_cm1": wavenumbers,
+            "zero_point_energy_eV": zero_point_energy(wavenumbers),
+            "frequency_product": float(np.prod(wavenumbers / parent[1])),
+            "product_rule": product_rule_ratio(atoms.positions, parent[0], masses),
+        })
+    return rows

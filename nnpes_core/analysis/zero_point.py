@@ -51,7 +51,8 @@ def mode_energy(wavenumber: np.ndarray | float, temperature: float, quantum: boo
     step = quantum_energy(wavenumber)
     if temperature <= 0:
         return 0.5 * step
-    return step * (0.5 + 1.0 / np.expm1(step / (BOLTZMANN * temperature)))
+    ratio = step / (BOLTZMANN * temperature)  # 1 / (e^x - 1) written as e^-x / (1 - e^-x): no overflow
+    return step * (0.5 + np.exp(-ratio) / -np.expm1(-ratio))
 
 
 def rms_normal_coordinate(wavenumber: np.ndarray | float, temperature: float, quantum: bool = True) -> np.ndarray:
