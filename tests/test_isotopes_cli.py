@@ -63,3 +63,14 @@ def test_bad_input_is_one_line_and_exit_code_2(capsys, arguments, message):
     assert main(["vib", "--model", WATER_MODEL, *arguments]) == 2
     error = capsys.readouterr().err
     assert message in error and error.count("\n") == 1 and "Traceback" not in error
+
+
+def test_vib_on_the_ammonia_model_gives_six_modes_near_the_reference(capsys):
+    reference = [1129.4, 1727.4, 1727.7, 3438.7, 3569.9, 3570.1]  # MOLECULES_PROVENANCE.md
+    assert main(["vib", "--model", str(ROOT / "assets" / "models" / "nh3_bp.pt"), "--structure",
+                 str(ROOT / "assets" / "data" / "nh3_b3lyp_631gs_test.extxyz"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert len(result["frequencies_cm1"]) == 6  # 3N - 6: not only triatomics
+    np.testing.assert_allclose(result["frequencies_cm1"], reference, atol=40)
+    pairs = np.array(result["frequencies_cm1"])
+    assert abs(pairs[1] - pairs[2]) < 5 and abs(pairs[4] - pairs[5]) < 5  # degenerate pairs stay (nearly) paired
