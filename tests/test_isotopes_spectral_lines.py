@@ -37,3 +37,21 @@ def test_a_line_outside_the_grid_or_cut_by_its_edge_is_not_a_number():
 def test_mismatched_arrays_are_refused():
     with pytest.raises(ValueError, match="same length"):
         spectral_lines(np.arange(10.0), np.arange(9.0), [5.0])
+
+
+def test_each_line_is_searched_only_on_its_side_of_the_neighbouring_lines():
+    grid = np.linspace(3000, 4500, 3001)
+    spectrum = 0.3 * lorentzian(grid, 3720.0, 15.0) + lorentzian(grid, 3850.0, 15.0)  # a weak line beside a strong one
+    symmetric, antisymmetric = spectral_lines(grid, spectrum, [3715.0, 3838.0])
+    assert symmetric.peak_cm == pytest.approx(3720.0, abs=0.5) and antisymmetric.peak_cm == pytest.approx(3850.0, abs=0.5)
+
+
+def test_velocity_verlet_moves_an_oh_stretch_up_by_twenty_wavenumbers_at_half_a_femtosecond():
+    from nnpes_core.analysis.spectral_lines import verlet_wavenumber
+
+    assert verlet_wavenumber(3715.0, 0.5) - 3715.0 == pytest.approx(19.1, abs=0.2)
+    assert verlet_wavenumber(1707.0, 0.5) - 1707.0 == pytest.approx(1.8, abs=0.1)
+    # the leading term (omega dt)^2 / 24, and a quarter of the shift at half the step
+    omega_dt = 2 * np.pi * 2.99792458e10 * 3715.0 * 0.25e-15
+    assert verlet_wavenumber(3715.0, 0.25) / 3715.0 - 1 == pytest.approx(omega_dt**2 / 24, rel=0.01)
+    assert np.isnan(verlet_wavenumber(3715.0, 3.0))  # omega dt > 2: Verlet is unstable

@@ -65,19 +65,20 @@ def mode_energy_figure(temperatures: np.ndarray, quantum: Mapping[str, np.ndarra
     return fig
 
 
-def vdos_figure(wavenumbers: np.ndarray, spectra: Mapping[str, np.ndarray], harmonic: Sequence[float] = (),
-                harmonic_label: str = "harmonic (Hessian)", x_max: float | None = None) -> go.Figure:
-    """Vibrational densities of states (label -> intensity on the ``wavenumbers`` grid, cm⁻¹), each scaled
-    to a peak of 1 and stacked upwards, with the harmonic wavenumbers as vertical lines."""
+def vdos_figure(spectra: Mapping[str, tuple[np.ndarray, np.ndarray]], harmonic: Sequence[float] = (),
+                harmonic_label: str = "harmonic (Hessian)", x_max: float | None = None,
+                stacked: bool = True) -> go.Figure:
+    """Vibrational densities of states (label -> (wavenumbers cm⁻¹, intensity)), each scaled to a peak of
+    1, stacked upwards (or overlaid), with the harmonic wavenumbers as dotted vertical lines."""
     fig = _figure(WAVENUMBER_TITLE, axis_title("VDOS, each scaled to its tallest peak", "arbitrary units"),
                   "Vibrational density of states from the velocity autocorrelation")
-    for index, ((label, intensity), color) in enumerate(zip(spectra.items(), PALETTE)):
+    for index, ((label, (wavenumbers, intensity)), color) in enumerate(zip(spectra.items(), PALETTE)):
         intensity = np.asarray(intensity, dtype=float)
         scaled = intensity / intensity.max() if intensity.max() > 0 else intensity
-        fig.add_trace(go.Scatter(x=wavenumbers, y=scaled + 1.1 * index, mode="lines", name=label,
-                                 line=dict(color=color, width=2),
+        fig.add_trace(go.Scatter(x=wavenumbers, y=scaled + (1.1 * index if stacked else 0.0), mode="lines",
+                                 name=label, line=dict(color=color, width=2),
                                  hovertemplate="%{x:.0f} cm⁻¹<extra>" + label + "</extra>"))
-    for k, value in enumerate(harmonic):
+    for value in harmonic:
         fig.add_vline(x=float(value), line=dict(color=COLORS["reference"], width=1, dash="dot"))
     if len(harmonic):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=harmonic_label,
