@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from ase import Atoms
@@ -121,6 +122,21 @@ def molecule_viewer(atoms: Atoms, *, height: int | None = None, caption: str | N
               alt=caption or "3-D molecule viewer")
     if caption:
         st.caption(caption)
+
+
+def vector_text(values, digits: int = 3) -> str:
+    """A vector as "(+0.123, -1.000, +0.000)": signed, fixed digits, no "-0.000"."""
+    values = np.atleast_1d(np.asarray(values, dtype=float))
+    values = np.where(np.abs(values) < 0.5 * 10.0**-digits, 0.0, values)
+    return "(" + ", ".join(f"{v:+.{digits}f}" for v in values) + ")"
+
+
+def metric_vs(column, label: str, value: float, reference: float, unit: str, digits: int,
+              reference_name: str = "reference") -> None:
+    """A metric with its difference to a reference value underneath (not coloured: neither is "good")."""
+    separator = "" if unit == "°" else " "
+    column.metric(label, f"{value:.{digits}f}{separator}{unit}",
+                  delta=f"{value - reference:+.{digits}f}{separator}{unit} vs {reference_name}", delta_color="off")
 
 
 # --- long work: the server's job pool ----------------------------------------------------------------

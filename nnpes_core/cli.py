@@ -25,6 +25,8 @@ class CommandError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from nnpes_core.models.registry import ATOMISTIC, KINDS, model_kinds  # (imports torch: after main's setup)
+
     parser = argparse.ArgumentParser(prog="nnpes", description="NN-PES Lab command line")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -40,7 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     data.add_argument("--out", required=True, help="extended-XYZ file to write")
 
     train = commands.add_parser("train", help="train a model on extended-XYZ data")
-    train.add_argument("--model", required=True, choices=["cartesian", "direct", "bp", "equivariant"])
+    train.add_argument("--model", required=True, choices=model_kinds(ATOMISTIC),
+                       help="; ".join(f"{kind}: {KINDS[kind].description}" for kind in model_kinds(ATOMISTIC)))
     train.add_argument("--train", required=True, help="training data (extended XYZ with energy and forces)")
     train.add_argument("--val", help="validation data; default: 10%% of --train, seeded")
     train.add_argument("--alpha", type=float, help="weight of the energy term (0 = forces only)")
@@ -117,18 +120,27 @@ def command_data(args) -> None:
     print(f"wrote {len(frames)} structures to {path}")
 
 
+def file_sha256(path: str) -> str:
+    import hashlib
+
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
 def command_train(args) -> None:
     from nnpes_core.data import split_dataset
-    from nnpes_core.models import DESCRIPTIONS, save_model
     from nnpes_core.training import default_config, train_new_model
 
     frames = _read(args.train)
+    data = {"train": {"file": args.train, "sha256": file_sha256(args.train), "structures": len(frames)}}
     if args.val:
         val_frames = _read(args.val)
+        data["val"] = {"file": args.val, "sha256": file_sha256(args.val), "structures": len(val_frames)}
     else:
         if len(frames) < 10:
             raise CommandError("need at least 10 structures to hold some out for validation (or pass --val)")
         frames, val_frames = split_dataset(frames, (0.9, 0.1), seed=args.seed)
+        data["val"] = f"10% of the training file, split with seed {args.seed}"
     overrides = {"alpha": args.alpha, "beta": args.beta, "epochs": args.epochs, "batch_size": args.batch_size,
                  "learning_rate": args.lr, "dtype": args.dtype, "time_budget": args.time_budget,
                  "threads": args.threads}
@@ -136,7 +148,9 @@ def command_train(args) -> None:
     config.device, config.seed, config.checkpoint_path = args.device, args.seed, args.out
     if args.time_budget and args.epochs is None:
         config.epochs = 10**9  # the budget decides
-    print(f"training {args.model} ({DESCRIPTIONS[args.model]}) on {len(frames)} structures, "
+    from nnpes_core.models import KINDS
+
+    print(f"training {args.model} ({KINDS[args.model].description}) on {len(frames)} structures, "
           f"validating on {len(val_frames)}; alpha={config.alpha} beta={config.beta} "
           f"lr={config.learning_rate} batch={config.batch_size} {config.dtype}", flush=True)
     last_print = [0.0]
@@ -148,10 +162,11 @@ def command_train(args) -> None:
                   f"val E {epoch.val_energy_mae:8.2f} meV/atom  val F {epoch.val_force_mae:8.2f} meV/Å  "
                   f"lr {epoch.learning_rate:.1e}  {epoch.structures_per_second:7.0f} structures/s", flush=True)
 
-    result = train_new_model(args.model, frames, val_frames, config, callback=report)
-    save_model(result.model, args.out, {"best_epoch": result.best_epoch, "stop_reason": result.stop_reason,
-                                        "training_structures": len(frames)})
-    best = result.history[result.best_epoch - 1] if result.best_epoch else result.history[-1]
+    # the trainer writes the best model to --out as it goes, with its provenance (one file, atomic)
+    result = train_new_model(args.model, frames, val_frames, config, callback=report, metadata={"data": data})
+    if not result.best_epoch:
+        raise CommandError("training stopped before the first epoch finished: no model was written")
+    best = result.history[result.best_epoch - 1]
     print(f"stopped after {result.epochs_run} epochs, {result.elapsed:.1f} s ({result.stop_reason}) on "
           f"{result.device}; best epoch {result.best_epoch}: val E {best.val_energy_mae:.2f} meV/atom, "
           f"val F {best.val_force_mae:.2f} meV/Å; saved {args.out}")
@@ -170,11 +185,19 @@ def command_eval(args) -> None:
     metrics = error_metrics(model, AtomicBatch.from_atoms(frames, model.cutoff_radius, dtype=dtype))
     if any(value != value for value in metrics.values()):  # NaN predictions
         raise CommandError("the model predicts NaN on this data")
-    metrics = {"model": args.model, "data": args.data, "kind": getattr(model, "kind", "?"), **metrics}
+    provenance = getattr(model, "metadata", {})
+    metrics = {"model": args.model, "data": args.data, "kind": getattr(model, "kind", "?"), **metrics,
+               "provenance": provenance}
     if args.json:
-        print(json.dumps(metrics))
+        print(json.dumps(metrics, default=str))
         return
     print(f"{metrics['n_structures']} structures, model {args.model} ({metrics['kind']})")
+    if provenance.get("training"):
+        trained_on = provenance.get("data", {}).get("train", {})
+        best = provenance.get("best_validation") or {}
+        print(f"trained {provenance.get('epochs_run', '?')} epochs ({provenance.get('stop_reason', '?')})"
+              + (f" on {trained_on.get('structures')} structures of {trained_on.get('file')}" if trained_on else "")
+              + (f"; best validation force MAE {best['force_mae_mev_per_a']:.2f} meV/Å" if best else ""))
     print(f"energy MAE  {metrics['energy_mae_mev']:10.3f} meV/structure  "
           f"{metrics['energy_mae_mev_per_atom']:10.3f} meV/atom")
     print(f"force  MAE  {metrics['force_mae_mev_per_a']:10.3f} meV/Å      "

@@ -19,20 +19,9 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+
 ForceField2D = Callable[[torch.Tensor], torch.Tensor]  # xy [..., 2] -> F [..., 2]
 EnergyFunction2D = Callable[[torch.Tensor], torch.Tensor]  # xy [..., 2] -> E [...]
-
-
-def gradient_force(energy_fn: EnergyFunction2D) -> ForceField2D:
-    """F = -grad E by autograd, detached (for dynamics; ``analysis.conservation.force_field_from_energy``
-    keeps the graph for the curl)."""
-
-    def force(xy: torch.Tensor) -> torch.Tensor:
-        points = xy.detach().requires_grad_(True)
-        (gradient,) = torch.autograd.grad(energy_fn(points).sum(), points)
-        return -gradient
-
-    return force
 
 
 def no_grad_force(force_fn: ForceField2D) -> ForceField2D:

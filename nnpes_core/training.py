@@ -1,10 +1,14 @@
-"""Training a potential: the energy + force loss, minimised with Adam.
+"""Training a potential: the energy + force loss, minimised with Adam. THE training loop of the course.
 
-    L(theta) = alpha * < (E_theta(R) - E_ref)^2 / N^2 >  +  beta * < |(-dE_theta/dR) - F_ref|^2 / 3 >
+    L(theta) = alpha * < (E_theta(R) - E_ref)^2 / N^2 >  +  beta * < |(-dE_theta/dR) - F_ref|^2 / d >
 
 averaged over structures (energy per atom, eV^2) and force components ((eV/Å)^2). Forces come from the
 shared autograd function with ``create_graph=True``, so the force error itself can be differentiated with
 respect to the weights. alpha = 0 trains on forces only: the energy is then learned up to a constant.
+
+The same loop trains every model of the registry: molecules and crystals (lists of ``ase.Atoms`` or an
+``AtomicBatch``) and 2-D surfaces (``SurfacePoints``, where a point is a "structure" with one "atom"
+and d = 2 force components; errors are then in the surface's own units).
 
 The trainer reports every epoch to a callback (the app draws live curves from it), keeps the model with
 the best validation error (early stopping, and what a crash or a stop leaves behind), follows a cosine
@@ -15,7 +19,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -24,7 +28,9 @@ from ase import Atoms
 from torch import nn
 
 from nnpes_core.data.batch import AtomicBatch
-from nnpes_core.models import build_model, energy_and_forces, save_model
+from nnpes_core.data.surface_points import SurfacePoints
+from nnpes_core.derivatives import energy_and_forces
+from nnpes_core.models import Committee, build_model, elements_for, kind_spec, save_model
 from nnpes_core.threads import torch_threads
 
 
@@ -69,8 +75,8 @@ class EpochReport:
     train_loss: float
     train_energy_loss: float  # (eV/atom)^2
     train_force_loss: float  # (eV/Å)^2
-    val_energy_mae: float | None = None  # meV/atom
-    val_force_mae: float | None = None  # meV/Å
+    val_energy_mae: float | None = None  # meV/atom (2-D surfaces: the surface's energy unit)
+    val_force_mae: float | None = None  # meV/Å (2-D surfaces: its force unit)
     val_loss: float | None = None
     is_best: bool = False
     structures_per_second: float = 0.0
@@ -86,21 +92,13 @@ class TrainingResult:
     elapsed: float = 0.0
     device: str = "cpu"
     best_state: dict = field(default_factory=dict, repr=False)  # weights of the best epoch
+    started: float = 0.0  # time.perf_counter() when training began
 
     @property
     def epochs_run(self) -> int:
         return self.history[-1].epoch if self.history else 0
 
 
-# Defaults per model kind, measured on the shipped water data (benchmarks/train_water.py): float32
-# trains about twice as many epochs per second as float64 on a CPU and reaches lower errors within a
-# time budget. Checks and dynamics convert the trained weights to float64 (load_model(dtype=...)).
-DEFAULTS: dict[str, dict] = {
-    "cartesian": dict(learning_rate=3e-3, batch_size=32, epochs=500, dtype="float32"),
-    "direct": dict(learning_rate=5e-3, batch_size=32, epochs=500, dtype="float32"),
-    "bp": dict(learning_rate=5e-3, batch_size=32, epochs=500, dtype="float32"),
-    "equivariant": dict(learning_rate=5e-3, batch_size=16, epochs=300, dtype="float32"),
-}
 # On a GPU small batches leave it idle (kernel-launch bound): take large ones instead.
 GPU_BATCH_SIZE = 128
 
@@ -108,7 +106,7 @@ GPU_BATCH_SIZE = 128
 def default_config(kind: str, **overrides) -> TrainingConfig:
     """The training settings for a model kind, with any field overridden (a GPU gets large batches;
     the CPU one thread, the fastest for the small molecules of the course)."""
-    settings = {**DEFAULTS.get(kind, {}), "threads": 1}
+    settings = {**kind_spec(kind).training_defaults, "threads": 1}
     device = overrides.get("device", "auto")
     if resolve_device(device).type == "cuda":
         settings["threads"] = None
@@ -127,10 +125,14 @@ def resolve_device(device: str = "auto") -> torch.device:
 
 def loss_terms(model: nn.Module, batch: AtomicBatch, alpha: float, beta: float, training: bool = True):
     """(loss, energy term, force term) of the energy + force loss on one batch."""
-    energy, forces = energy_and_forces(model, batch, training=training)
+    if beta == 0:  # energies only: no forces, so no second backward pass through them
+        energy = model(batch)
+        force_term = torch.zeros((), dtype=batch.positions.dtype, device=batch.positions.device)
+    else:
+        energy, forces = energy_and_forces(model, batch, training=training)
+        force_term = (forces - batch.forces).pow(2).mean()
     per_atom = (energy - batch.energy) / batch.atoms_per_structure
     energy_term = per_atom.pow(2).mean()
-    force_term = (forces - batch.forces).pow(2).mean()
     return alpha * energy_term + beta * force_term, energy_term, force_term
 
 
@@ -145,30 +147,47 @@ def predict(model: nn.Module, batch: AtomicBatch, chunk: int = 256) -> tuple[tor
     return torch.cat(energies), torch.cat(forces)
 
 
-def error_metrics(model: nn.Module, batch: AtomicBatch, alpha: float = 1.0, beta: float = 1.0) -> dict:
-    """Energy MAE (meV/structure, meV/atom), force MAE and RMSE (meV/Å) against the batch's labels."""
+def error_metrics(model: nn.Module, batch: AtomicBatch | SurfacePoints, alpha: float = 1.0,
+                  beta: float = 1.0) -> dict:
+    """Energy and force errors against the batch's labels, and the loss.
+
+    ``energy_mae`` (per structure), ``energy_mae_per_atom``, ``energy_rmse``, ``force_mae``, ``force_rmse``
+    are in the batch's reporting units: meV, meV/atom and meV/Å for molecules and crystals (also under the
+    names ``energy_mae_mev``, ``energy_mae_mev_per_atom``, ``energy_rmse_mev``, ``force_mae_mev_per_a``,
+    ``force_rmse_mev_per_a``), the surface's own units for 2-D points. ``loss`` is in eV² (surface units²).
+    """
     energy, forces = predict(model, batch)
-    per_structure = (energy - batch.energy).abs()
+    per_structure = energy - batch.energy
     per_atom = per_structure / batch.atoms_per_structure
     force_error = forces - batch.forces
-    return {
+    scale = batch.error_scale
+    metrics = {
         "n_structures": batch.n_structures,
-        "energy_mae_mev": 1e3 * float(per_structure.mean()),
-        "energy_mae_mev_per_atom": 1e3 * float(per_atom.mean()),
-        "energy_rmse_mev": 1e3 * float(per_structure.pow(2).mean().sqrt()),
-        "force_mae_mev_per_a": 1e3 * float(force_error.abs().mean()),
-        "force_rmse_mev_per_a": 1e3 * float(force_error.pow(2).mean().sqrt()),
+        "energy_mae": scale * float(per_structure.abs().mean()),
+        "energy_mae_per_atom": scale * float(per_atom.abs().mean()),
+        "energy_rmse": scale * float(per_structure.pow(2).mean().sqrt()),
+        "force_mae": scale * float(force_error.abs().mean()),
+        "force_rmse": scale * float(force_error.pow(2).mean().sqrt()),
         "loss": float(alpha * per_atom.pow(2).mean() + beta * force_error.pow(2).mean()),
     }
+    if isinstance(batch, AtomicBatch):
+        metrics.update(energy_mae_mev=metrics["energy_mae"], energy_mae_mev_per_atom=metrics["energy_mae_per_atom"],
+                       energy_rmse_mev=metrics["energy_rmse"], force_mae_mev_per_a=metrics["force_mae"],
+                       force_rmse_mev_per_a=metrics["force_rmse"])
+    return metrics
 
 
-def _as_batch(data, cutoff_radius: float, dtype, device) -> AtomicBatch:
-    if isinstance(data, AtomicBatch):
-        return data.to(device, dtype)
-    frames = list(data)
-    batch = AtomicBatch.from_atoms(frames, cutoff_radius, dtype=dtype, device=device)
+def as_batch(data, model: nn.Module, dtype: torch.dtype, device) -> AtomicBatch | SurfacePoints:
+    """Training data as a labelled batch for ``model``: an AtomicBatch (from a list of ase.Atoms, built
+    with the model's cutoff) or SurfacePoints, on ``device`` in ``dtype``; its elements checked."""
+    if isinstance(data, (AtomicBatch, SurfacePoints)):
+        batch = data.to(device, dtype)
+    else:
+        batch = AtomicBatch.from_atoms(list(data), model.cutoff_radius, dtype=dtype, device=device)
     if batch.energy is None or batch.forces is None:
         raise ValueError("training data must carry energies and forces for every structure")
+    if hasattr(model, "check_elements"):
+        model.check_elements(batch.numbers)
     for name, values in (("positions", batch.positions), ("energies", batch.energy), ("forces", batch.forces)):
         if not bool(torch.isfinite(values).all()):
             raise ValueError(f"the training data contain NaN or infinite {name}")
@@ -177,24 +196,26 @@ def _as_batch(data, cutoff_radius: float, dtype, device) -> AtomicBatch:
 
 def train(
     model: nn.Module,
-    train_data: Sequence[Atoms] | AtomicBatch,
-    val_data: Sequence[Atoms] | AtomicBatch | None,
+    train_data: Sequence[Atoms] | AtomicBatch | SurfacePoints,
+    val_data: Sequence[Atoms] | AtomicBatch | SurfacePoints | None,
     config: TrainingConfig,
     callback: Callable[[EpochReport], bool | None] | None = None,
     fit_normalisation: bool = True,
+    metadata: dict | None = None,
 ) -> TrainingResult:
     """Fit ``model`` in place; returns it with the best validation weights loaded.
 
     ``callback(report)`` is called after every epoch; returning False stops training cleanly (the
-    app's stop button). A loss that turns NaN stops training and keeps the last good weights.
+    app's stop button). A loss that turns NaN stops training and keeps the last good weights. With
+    ``config.checkpoint_path`` the best model so far is written there (atomically, with ``metadata`` and
+    the training's own provenance: ``training_provenance``), so a crash never loses it.
     """
     config.validate()
     device = resolve_device(config.device)
     dtype = getattr(torch, config.dtype)
     model = model.to(device=device, dtype=dtype)
-    train_batch = _as_batch(train_data, model.cutoff_radius, dtype, device)
-    val_batch = _as_batch(val_data, model.cutoff_radius, dtype, device) if val_data is not None else None
-    model.check_elements(train_batch.numbers)
+    train_batch = as_batch(train_data, model, dtype, device)
+    val_batch = as_batch(val_data, model, dtype, device) if val_data is not None else None
     if fit_normalisation and hasattr(model, "fit_to_data"):
         model.fit_to_data(train_batch, use_energies=config.alpha > 0)
 
@@ -203,10 +224,10 @@ def train(
                                  weight_decay=config.weight_decay)
     result = TrainingResult(model=model, device=str(device))
     result.best_state = copy.deepcopy(model.state_dict())
-    start = time.perf_counter()
+    start = result.started = time.perf_counter()
     try:
         with torch_threads(config.threads):
-            _epochs(model, train_batch, val_batch, config, callback, optimizer, generator, result, start)
+            _epochs(model, train_batch, val_batch, config, callback, optimizer, generator, result, start, metadata)
     except KeyboardInterrupt:
         result.stop_reason = "interrupted"
     finally:
@@ -217,11 +238,11 @@ def train(
         model.eval()
         result.elapsed = time.perf_counter() - start
         if config.checkpoint_path and result.best_epoch:
-            _save_best(model, result.best_state, config, result)
+            _save_best(model, result.best_state, config, result, metadata)
     return result
 
 
-def _epochs(model, train_batch, val_batch, config, callback, optimizer, generator, result, start) -> None:
+def _epochs(model, train_batch, val_batch, config, callback, optimizer, generator, result, start, metadata) -> None:
     device, dtype = train_batch.positions.device, train_batch.positions.dtype
     n_train = train_batch.n_structures
     validations_since_best, last_save = 0, 0.0
@@ -250,8 +271,8 @@ def _epochs(model, train_batch, val_batch, config, callback, optimizer, generato
         if val_batch is not None and (epoch % config.validate_every == 0 or epoch == config.epochs):
             model.eval()
             metrics = error_metrics(model, val_batch, config.alpha, config.beta)
-            report.val_energy_mae = metrics["energy_mae_mev_per_atom"]
-            report.val_force_mae = metrics["force_mae_mev_per_a"]
+            report.val_energy_mae = metrics["energy_mae_per_atom"]
+            report.val_force_mae = metrics["force_mae"]
             report.val_loss = metrics["loss"]
             if report.val_loss < result.best_val_loss:
                 result.best_val_loss, result.best_epoch, report.is_best = report.val_loss, epoch, True
@@ -266,7 +287,7 @@ def _epochs(model, train_batch, val_batch, config, callback, optimizer, generato
         report.elapsed = time.perf_counter() - start
         result.history.append(report)
         if config.checkpoint_path and report.is_best and report.elapsed - last_save > 2.0:
-            _save_best(model, result.best_state, config, result)
+            _save_best(model, result.best_state, config, result, metadata)
             last_save = report.elapsed
         if callback is not None and callback(report) is False:
             result.stop_reason = "stopped"
@@ -318,21 +339,79 @@ def _cosine(initial: float, final_ratio: float, progress: float) -> float:
     return initial * (final_ratio + (1 - final_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def _save_best(model: nn.Module, best_state: dict, config: TrainingConfig, result: TrainingResult) -> None:
+def training_provenance(model: nn.Module, config: TrainingConfig, result: TrainingResult) -> dict:
+    """What a saved model says about how it was made: kind, settings, epochs, the best validation
+    errors, why training stopped, and the versions of the software."""
+    import platform
+
+    best = next((r for r in result.history if r.epoch == result.best_epoch), None)
+    return {
+        "kind": getattr(model, "kind", type(model).__name__),
+        "training": {k: v for k, v in asdict(config).items() if v is not None},
+        "epochs_run": result.epochs_run, "best_epoch": result.best_epoch,
+        "best_val_loss": float(result.best_val_loss), "stop_reason": result.stop_reason,
+        "seconds": round(time.perf_counter() - result.started, 2) if result.started else result.elapsed,
+        "best_validation": None if best is None or best.val_force_mae is None else {
+            "energy_mae_mev_per_atom": best.val_energy_mae, "force_mae_mev_per_a": best.val_force_mae},
+        "device": result.device,
+        "versions": {"python": platform.python_version(), "torch": str(torch.__version__), "nnpes_core": _version()},
+    }
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nnpes-lab")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _save_best(model: nn.Module, best_state: dict, config: TrainingConfig, result: TrainingResult,
+               metadata: dict | None = None) -> None:
     snapshot = copy.deepcopy(model)
     snapshot.load_state_dict(best_state)
-    metadata = {"training": {k: v for k, v in asdict(config).items() if v is not None},
-                "best_epoch": result.best_epoch, "best_val_loss": float(result.best_val_loss),
-                "stop_reason": result.stop_reason}
-    save_model(snapshot, Path(config.checkpoint_path), metadata)
+    save_model(snapshot, Path(config.checkpoint_path), {**(metadata or {}), **training_provenance(model, config, result)})
 
 
-def train_new_model(kind: str, train_frames: Sequence[Atoms], val_frames: Sequence[Atoms] | None,
-                    config: TrainingConfig, callback=None, **model_options) -> TrainingResult:
-    """Build a model of ``kind`` for the elements of the training data (seeded) and train it."""
-    numbers = train_frames[0].numbers if kind == "cartesian" else sorted(
-        {int(z) for atoms in train_frames for z in atoms.numbers})
-    with torch.random.fork_rng(devices=[]):  # seeded initialisation without touching global state
-        torch.manual_seed(config.seed)
-        model = build_model(kind, numbers, **model_options)
-    return train(model, train_frames, val_frames, config, callback)
+def train_new_model(kind: str, train_data, val_data, config: TrainingConfig, callback=None,
+                    metadata: dict | None = None, **model_options) -> TrainingResult:
+    """Build a model of ``kind`` for the training data (seeded with ``config.seed``) and train it.
+
+    For molecules the model gets every element of the data (``elements_for``); for 2-D surfaces the
+    data are SurfacePoints."""
+    elements = [] if isinstance(train_data, (SurfacePoints, AtomicBatch)) else elements_for(kind, train_data)
+    if isinstance(train_data, AtomicBatch):
+        elements = sorted(set(train_data.numbers.tolist()))
+    model = build_model(kind, elements, seed=config.seed, **model_options)
+    return train(model, train_data, val_data, config, callback, metadata=metadata)
+
+
+def bootstrap_sample(n: int, seed: int) -> list[int]:
+    """Indices of a bootstrap resample: n draws with replacement (about 63 % of the items, some twice)."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(0, n, (n,), generator=generator).tolist()
+
+
+def train_committee(kind: str, train_data, val_data, config: TrainingConfig, n_members: int = 4,
+                    bootstrap: bool = True, progress: Callable[[int, int], None] | None = None,
+                    **model_options) -> Committee:
+    """``n_members`` models of ``kind`` that differ in their seed (config.seed + m) and, with
+    ``bootstrap``, in a resampled training set: the committee whose spread estimates the error."""
+    if n_members < 1:
+        raise ValueError("a committee needs at least one member")
+    members = []
+    for member in range(n_members):
+        seed = config.seed + member
+        data = train_data
+        if bootstrap:
+            chosen = bootstrap_sample(_length(train_data), seed)
+            data = train_data.select(chosen) if hasattr(train_data, "select") else [train_data[i] for i in chosen]
+        members.append(train_new_model(kind, data, val_data, replace(config, seed=seed), **model_options).model)
+        if progress is not None:
+            progress(member + 1, n_members)
+    return Committee(members).eval()
+
+
+def _length(data) -> int:
+    return data.n_structures if hasattr(data, "n_structures") else len(data)

@@ -14,7 +14,6 @@ or a figure; ``evaluate`` and ``parity_data`` measure any trained model on label
 from __future__ import annotations
 
 import copy
-import io
 import math
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
@@ -26,9 +25,8 @@ from torch import nn
 
 from nnpes_core.data.augmentation import rotated_test_set
 from nnpes_core.data.batch import AtomicBatch
-from nnpes_core.models import build_model, model_to_checkpoint
-from nnpes_core.models.surface import SurfaceMLP
-from nnpes_core.surface_training import SurfaceData, surface_checkpoint, surface_errors, surface_predict
+from nnpes_core.data.surface_points import SurfacePoints
+from nnpes_core.models import build_model, elements_for
 from nnpes_core.training import TrainingConfig, TrainingResult, error_metrics, predict, resolve_device, train
 
 Progress = Callable[[int, int, str], None]  # (done, total, what is running now)
@@ -39,10 +37,12 @@ def _model_place(model: nn.Module) -> tuple[torch.device, torch.dtype]:
     return parameter.device, parameter.dtype
 
 
-def labelled_batch(model: nn.Module, frames: Sequence[Atoms]) -> AtomicBatch:
-    """The labelled structures as one batch on the model's device, in the model's dtype."""
+def labelled_batch(model: nn.Module, data: Sequence[Atoms] | SurfacePoints) -> AtomicBatch | SurfacePoints:
+    """The labelled structures (or 2-D points) as one batch on the model's device, in its dtype."""
     device, dtype = _model_place(model)
-    return AtomicBatch.from_atoms(list(frames), model.cutoff_radius, dtype=dtype, device=device)
+    if isinstance(data, SurfacePoints):
+        return data.to(device, dtype)
+    return AtomicBatch.from_atoms(list(data), model.cutoff_radius, dtype=dtype, device=device)
 
 
 def evaluate(model: nn.Module, frames: Sequence[Atoms]) -> dict:
@@ -62,69 +62,38 @@ class ParityData:
     atoms_per_structure: np.ndarray  # [n_structures]
 
 
-def parity_data(model: nn.Module, frames: Sequence[Atoms]) -> ParityData:
-    """Model against reference on labelled ``frames``, as numpy arrays (float64)."""
+def parity_data(model: nn.Module, data: Sequence[Atoms] | SurfacePoints) -> ParityData:
+    """Model against reference on labelled structures (or 2-D points), as numpy arrays (float64)."""
     model.eval()
-    batch = labelled_batch(model, frames)
+    batch = labelled_batch(model, data)
     energy, forces = predict(model, batch)
     as_numpy = lambda tensor: tensor.detach().double().cpu().numpy()  # noqa: E731
     return ParityData(as_numpy(batch.energy), as_numpy(energy), as_numpy(batch.forces).ravel(),
                       as_numpy(forces).ravel(), as_numpy(batch.atoms_per_structure).astype(int))
 
 
-def surface_parity_data(model: nn.Module, data: SurfaceData) -> ParityData:
-    """Model against reference on points of a 2-D surface (energies [n], force components [2 n])."""
-    device, dtype = _model_place(model)
-    data = data.to(device, dtype)
-    energy, forces = surface_predict(model.eval(), data.xy)
-    as_numpy = lambda tensor: tensor.detach().double().cpu().numpy()  # noqa: E731
-    return ParityData(as_numpy(data.energy), as_numpy(energy), as_numpy(data.forces).ravel(),
-                      as_numpy(forces).ravel(), np.ones(len(data), dtype=int))
-
-
-def evaluate_test_set(model: nn.Module, test_data: Sequence[Atoms] | SurfaceData) -> tuple[dict, ParityData]:
-    """(errors, parity data) on a test set: energy_mae, energy_rmse, force_mae, force_rmse in meV/atom
-    and meV/Å for structures, in the surface's own units for a 2-D surface; plus energy_offset, the mean
-    E_model - E_ref in eV (or surface units), the constant a forces-only model cannot know."""
-    if isinstance(test_data, SurfaceData):
-        parity = surface_parity_data(model, test_data)
-        errors = surface_errors(model, test_data.to(*_model_place(model)))
-        summary = {key: errors[key] for key in ("energy_mae", "energy_rmse", "force_mae", "force_rmse")}
-    else:
-        parity = parity_data(model, test_data)
-        metrics = evaluate(model, test_data)
-        summary = {"energy_mae": metrics["energy_mae_mev_per_atom"],
-                   "energy_rmse": 1e3 * float(np.sqrt(np.mean(
-                       ((parity.predicted_energy - parity.reference_energy) / parity.atoms_per_structure) ** 2))),
-                   "force_mae": metrics["force_mae_mev_per_a"], "force_rmse": metrics["force_rmse_mev_per_a"]}
+def evaluate_test_set(model: nn.Module, test_data: Sequence[Atoms] | SurfacePoints) -> tuple[dict, ParityData]:
+    """(errors, parity data) on a test set: energy_mae, energy_rmse (per atom), force_mae, force_rmse in
+    meV/atom and meV/Å for structures, in the surface's own units for a 2-D surface; plus energy_offset,
+    the mean E_model - E_ref in eV (or surface units), the constant a forces-only model cannot know."""
+    model.eval()
+    batch = labelled_batch(model, test_data)
+    metrics = error_metrics(model, batch)
+    parity = parity_data(model, test_data)
+    per_atom = (parity.predicted_energy - parity.reference_energy) / parity.atoms_per_structure
+    summary = {"energy_mae": metrics["energy_mae_per_atom"],
+               "energy_rmse": batch.error_scale * float(np.sqrt(np.mean(per_atom**2))),
+               "force_mae": metrics["force_mae"], "force_rmse": metrics["force_rmse"]}
     summary["energy_offset"] = float(np.mean(parity.predicted_energy - parity.reference_energy))
     summary["n_test"] = len(parity.reference_energy)
     return summary, parity
-
-
-def checkpoint_bytes(model: nn.Module, metadata: dict | None = None) -> bytes:
-    """The model as a checkpoint file's bytes (``torch.load(..., weights_only=True)`` reads it back):
-    :func:`nnpes_core.models.model_to_checkpoint`, or :func:`surface_checkpoint` for a SurfaceMLP."""
-    checkpoint = (surface_checkpoint(model, metadata) if isinstance(model, SurfaceMLP)
-                  else model_to_checkpoint(model, metadata))
-    buffer = io.BytesIO()
-    torch.save(checkpoint, buffer)
-    return buffer.getvalue()
-
-
-def new_model(kind: str, frames: Sequence[Atoms], seed: int = 0, **model_options) -> nn.Module:
-    """A seeded model of ``kind`` for the molecule(s) in ``frames`` (global random state untouched)."""
-    numbers = frames[0].numbers if kind == "cartesian" else sorted({int(z) for a in frames for z in a.numbers})
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return build_model(kind, numbers, **model_options)
 
 
 def fit(kind: str, train_frames: Sequence[Atoms], val_frames: Sequence[Atoms] | None, config: TrainingConfig,
         use_forces: bool = True, callback=None, **model_options) -> TrainingResult:
     """Train a new model; ``use_forces=False`` trains on energies only (beta = 0) and keeps the force
     labels out of everything, the output scale included (it then comes from the energy spread)."""
-    model = new_model(kind, train_frames, config.seed, **model_options)
+    model = build_model(kind, elements_for(kind, train_frames), seed=config.seed, **model_options)
     if use_forces:
         return train(model, train_frames, val_frames, config, callback)
     device, dtype = resolve_device(config.device), getattr(torch, config.dtype)

@@ -59,3 +59,24 @@ def check(app: AppTest, slug: str, problem_id: str, answer: str, *, allow_errors
     field.set_value(answer)
     (button,) = [b for b in app.button if b.label == "Check" and b.form_id == field.form_id]
     return run(button.click(), allow_errors=allow_errors)
+
+
+def start_job(app: AppTest, key: str, *, timeout: float = 120.0, allow_errors: bool = False) -> AppTest:
+    """Press the button of ``ui.live_job(key, ...)`` and rerun the page until the job has finished (it runs
+    in the server's job pool, outside the script run)."""
+    app.button(key=f"job::{key}::start").click()
+    run(app, allow_errors=allow_errors)
+    return wait_for_job(app, key, timeout=timeout, allow_errors=allow_errors)
+
+
+def wait_for_job(app: AppTest, key: str, *, timeout: float = 120.0, allow_errors: bool = False) -> AppTest:
+    """Rerun the page until the job of ``ui.live_job(key, ...)`` has finished and the page has shown it."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        job = app.session_state[f"job::{key}"] if f"job::{key}" in app.session_state else None
+        if job is not None and job.finished:
+            return run(app, allow_errors=allow_errors)  # the run that shows the result
+        assert time.monotonic() < deadline, f"the job {key!r} did not finish in {timeout} s"
+        time.sleep(0.2)

@@ -9,10 +9,11 @@ from ase import Atoms
 
 from model_suite import distorted_ethanol, untrained_model
 from nnpes_core.analysis import (
-    applicable_operations, curl_2d, energies, fd_vs_autograd, force_field_from_energy, harmonic_analysis,
-    hessian, loop_work, mode_animation_frames, model_forces, random_permutation, random_reflection,
-    random_rotation, symmetry_errors, time_forces_vs_fd,
+    applicable_operations, circle_work, curl_2d, energies, fd_vs_autograd, harmonic_analysis, mode_animation_frames,
+    model_forces, model_hessian, symmetry_errors,
 )
+from nnpes_core.derivatives import force_field
+from nnpes_core.geometry import random_permutation, random_reflection, random_rotation
 from nnpes_core.calculator import NNPESCalculator
 from nnpes_core.data import finite_difference_hessian, molecule, normal_modes, optimize
 from nnpes_core.potentials import WATER_LIKE_MORSE, MorsePairPotential, MullerBrown
@@ -28,7 +29,7 @@ def swirl(strength: float):
 
 def test_curl_of_a_gradient_field_vanishes():
     X, Y = np.meshgrid(np.linspace(-1.5, 1.0, 30), np.linspace(-0.4, 2.0, 30))
-    curl = curl_2d(force_field_from_energy(MullerBrown()), X, Y)
+    curl = curl_2d(force_field(MullerBrown(), create_graph=True), X, Y)
     assert curl.shape == X.shape
     assert np.abs(curl).max() < 1e-9  # the forces themselves reach ~1e3 here
 
@@ -40,8 +41,12 @@ def test_curl_of_a_swirl_is_twice_its_strength_by_autograd_and_by_finite_differe
     np.testing.assert_allclose(curl_2d(numpy_only, X, Y), 1.4, atol=1e-8)
 
 
+def loop_work(force_fn, center, radius, n_points=128) -> float:
+    return circle_work(force_fn, center, radius, n_points)["work"]
+
+
 def test_loop_work_vanishes_for_a_gradient_field_and_follows_stokes_otherwise():
-    assert abs(loop_work(force_field_from_energy(MullerBrown()), (-0.5, 1.0), 0.3)) < 1e-9
+    assert abs(loop_work(force_field(MullerBrown(), create_graph=True), (-0.5, 1.0), 0.3)) < 1e-9
     assert loop_work(swirl(0.7), (0.3, -0.2), 0.5, n_points=16) == pytest.approx(-1.4 * np.pi * 0.25, rel=1e-12)
     # F = (0, x^2) has curl 2x: W = -2 x_c pi r^2 (exact already with a few points: spectral accuracy)
     parabola = lambda xy: torch.stack([torch.zeros_like(xy[..., 0]), xy[..., 0] ** 2], dim=-1)
@@ -103,9 +108,9 @@ def test_finite_difference_error_falls_as_h_squared_then_grows_with_round_off(ra
 def test_hessian_equals_finite_differences_of_the_forces(random_bp):
     atoms = distorted_ethanol()
     reference = finite_difference_hessian(atoms, NNPESCalculator(random_bp), delta=1e-4)
-    matrix = hessian(random_bp, atoms)
+    matrix = model_hessian(random_bp, atoms)
     assert np.abs(matrix - reference).max() < 1e-6 * np.abs(reference).max()
-    np.testing.assert_allclose(hessian(random_bp, atoms, rows_per_pass=4), matrix, atol=1e-13)
+    np.testing.assert_allclose(model_hessian(random_bp, atoms, rows_per_pass=4), matrix, atol=1e-13)
 
 
 def test_analysis_changes_neither_the_model_nor_torch_global_state(random_bp):
@@ -118,11 +123,6 @@ def test_analysis_changes_neither_the_model_nor_torch_global_state(random_bp):
     assert torch.equal(torch.random.get_rng_state(), rng_state)
     assert torch.get_default_dtype() == default_dtype
     np.testing.assert_array_equal(energies(random_bp, atoms), before)
-
-
-def test_time_forces_vs_fd_reports_a_median_time_per_structure(random_bp):
-    rows = time_forces_vs_fd(random_bp, [distorted_ethanol()], repeats=1)
-    assert rows[0]["n_atoms"] == 9 and rows[0]["autograd_s"] > 0 and rows[0]["finite_difference_s"] > 0
 
 
 # --- vibrations ----------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from nnpes_core.analysis.augmentation_study import (
     AugmentationSettings, augmentation_study, epochs_for_steps, rotated_test_set, rotation_errors,
 )
 from nnpes_core.data import labelled_copy
-from nnpes_core.data.augmentation import augment_with_rotations, random_rotation_matrices, rotated_frame
+from nnpes_core.data.augmentation import augment_with_rotations, rotated_frame
+from nnpes_core.geometry import random_rotation_matrices
 
 
 def _distances(atoms) -> np.ndarray:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 import nnpes_core
@@ -47,6 +48,21 @@ def test_round_trip_data_train_eval_and_load_calculator(workdir, capsys):
     # the calculator predicts the energies ``nnpes eval`` scored; the network runs in float32 (the
     # training default) and a batch of 24 rounds differently from one structure at a time (~1e-9 eV)
     assert 1e3 * np.mean(errors) == pytest.approx(metrics["energy_mae_mev"], abs=1e-5)
+
+
+def test_train_writes_one_model_file_with_its_full_provenance(workdir, capsys):
+    """One save, by the trainer: the file keeps kind, settings, data hashes, epochs, best validation errors
+    and versions, and ``nnpes eval`` reports them."""
+    import hashlib
+
+    metadata = torch.load(workdir / "model.pt", weights_only=True)["metadata"]
+    assert metadata["kind"] == "bp" and metadata["training"]["alpha"] == 1.0
+    digest = hashlib.sha256((workdir / "water.extxyz").read_bytes()).hexdigest()
+    assert metadata["data"]["train"]["sha256"] == digest
+    assert metadata["epochs_run"] >= metadata["best_epoch"] >= 1
+    assert metadata["best_validation"]["force_mae_mev_per_a"] > 0
+    assert set(metadata["versions"]) == {"python", "torch", "nnpes_core"}
+    assert evaluate_json(workdir, capsys)["provenance"]["best_epoch"] == metadata["best_epoch"]
 
 
 def test_installed_console_script_prints_the_same_json(workdir, capsys):

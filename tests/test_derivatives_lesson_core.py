@@ -12,8 +12,10 @@ from model_suite import distorted_ethanol, untrained_model
 from nnpes_core.analysis.derivative_cost import (
     TimedSeries, extrapolated_ratio, median_seconds, speedup_at_largest, time_force_methods, time_hessian_methods, torch_threads,
 )
-from nnpes_core.analysis.derivatives import fd_vs_autograd, finite_difference_forces, model_forces
-from nnpes_core.analysis.fd_errors import branch_slopes, energy_evaluations, error_guides, machine_epsilon
+from nnpes_core.analysis.evaluation import model_forces
+from nnpes_core.analysis.finite_differences import (
+    branch_slopes, energy_evaluations, error_guides, fd_vs_autograd, finite_difference_forces, machine_epsilon,
+)
 from nnpes_core.analysis.frequency_comparison import (
     frequency_table, mass_weighted_spectrum, match_modes, model_minimum, triatomic_mode_name,
 )

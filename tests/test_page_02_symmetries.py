@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import check, metric, number, run
+from apptest_helpers import start_job, check, metric, number, run
 from nnpes_core.analysis import augmentation_study
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "02_Symmetries.py")
@@ -17,11 +17,10 @@ SLUG = "02_symmetries"
 KINDS = ("cartesian", "bp", "equivariant")
 
 
-# Some tests below check the page's own error messages (st.error): runs here pass allow_errors=True.
 @pytest.fixture
 def app(stand_in_models_dir, models_at) -> AppTest:
     models_at(stand_in_models_dir)
-    return run(AppTest.from_file(PAGE, default_timeout=120), allow_errors=True)
+    return run(AppTest.from_file(PAGE, default_timeout=120))
 
 
 def _energy_table(app: AppTest):
@@ -34,7 +33,7 @@ def _symmetry_table(app: AppTest):
 
 def test_without_pretrained_models_the_page_explains_and_uses_fresh_models(tmp_path, models_at):
     models_at(tmp_path)  # an empty folder: no pretrained models yet
-    app = run(AppTest.from_file(PAGE, default_timeout=120), allow_errors=True)
+    app = run(AppTest.from_file(PAGE, default_timeout=120))
     infos = " ".join(i.value for i in app.info)
     assert all(f"water_{kind}.pt" in infos for kind in KINDS)
     table = _energy_table(app)
@@ -62,7 +61,7 @@ def test_default_run_shows_the_cartesian_failure_and_round_off_for_the_others(ap
 
 def test_the_rotation_sliders_drive_the_measured_change(app):
     app.slider(key="angle").set_value(0)
-    run(app, allow_errors=True)
+    run(app)
     # the identity: even the Cartesian model agrees, to round-off (the page moves the molecule about its
     # centre and back, which can change the last bit of a coordinate; the stand-in models are trained
     # under a time budget, so which bit varies from run to run)
@@ -70,24 +69,24 @@ def test_the_rotation_sliders_drive_the_measured_change(app):
     app.slider(key="angle").set_value(120)
     app.toggle(key="reflect").set_value(True)
     app.slider(key="shift_x").set_value(1.5)
-    run(app, allow_errors=True)
+    run(app)
     assert number(metric(app, "|E(gR) − E(R)|")) > 1e-3
     assert any("rotation by 120°" in c.value and "mirror" in c.value for c in app.caption)
     app.radio(key="viewer_model").set_value("bp")
-    run(app, allow_errors=True)
+    run(app)
     assert number(metric(app, "|E(gR) − E(R)|")) < 1e-9
     assert number(metric(app, "max |F(gR) − g·F(R)|")) < 1e-9
 
 
 def test_switching_to_ethanol_uses_fresh_models_and_offers_its_swaps(app):
     app.radio(key="molecule").set_value("Ethanol")
-    run(app, allow_errors=True)
+    run(app)
     table = _energy_table(app)
     assert all(note.startswith("fresh, random weights") for note in table["weights"])
     swap = next(s for s in app.selectbox if s.key and s.key.startswith("swap::"))
     assert len(swap.options) == 1 + 16  # no swap, C-C, 15 H-H pairs
     swap.set_value(2)
-    run(app, allow_errors=True)
+    run(app)
     assert float(_energy_table(app).loc["Behler-Parrinello", "|E(gR) − E(R)| (eV)"]) < 1e-9
     assert number(metric(app, "max |H(QR) − Q H(R) Qᵀ| over all blocks")) < 1e-9
     assert any("1,440 relabellings" in c.value for c in app.caption)
@@ -95,7 +94,7 @@ def test_switching_to_ethanol_uses_fresh_models_and_offers_its_swaps(app):
 
 def test_a_bad_upload_gets_one_clear_line_and_a_good_one_is_used(app):
     app.radio(key="molecule").set_value("Upload an XYZ file")
-    run(app, allow_errors=True)
+    run(app)
     assert any("Showing water" in c.value for c in app.caption)
     uploader = app.get("file_uploader")[0]
     uploader.set_value(("broken.xyz", b"three atoms\nO 0 0 0\n", "chemical/x-xyz"))
@@ -107,7 +106,7 @@ def test_a_bad_upload_gets_one_clear_line_and_a_good_one_is_used(app):
     assert any("Fe" in e.value and "do not know" in e.value for e in app.error)
     methane = b"5\nmethane\nC 0 0 0\nH 0.63 0.63 0.63\nH -0.63 -0.63 0.63\nH -0.63 0.63 -0.63\nH 0.63 -0.63 -0.63\n"
     app.get("file_uploader")[0].set_value(("methane.xyz", methane, "chemical/x-xyz"))
-    run(app, allow_errors=True)
+    run(app)
     assert not app.error
     assert any("5 atoms" in c.value for c in app.caption)
 
@@ -116,12 +115,11 @@ def test_the_augmentation_button_trains_and_plots(app, monkeypatch):
     tiny = augmentation_study.AugmentationSettings(n_structures=8, steps=10, batch_size=32, n_validation=4,
                                                    n_test=6)
     monkeypatch.setattr(augmentation_study, "LECTURE", tiny)  # the page imports it on every run
-    run(app, allow_errors=True)
+    run(app)
     preset = app.selectbox(key="augmentation_preset")
     preset.set_value(preset.options[0])  # the (patched) lecture preset
-    run(app, allow_errors=True)
-    app.button(key="train_augmentation").click()
-    run(app, allow_errors=True)
+    run(app)
+    start_job(app, "augmentation")
     assert len(app.get("plotly_chart")) == 2
     runs = app.dataframe[2].value
     assert list(runs["rotations per structure"]) == [0, 10, 100]
@@ -130,12 +128,12 @@ def test_the_augmentation_button_trains_and_plots(app, monkeypatch):
 
 
 def test_practice_answers_are_graded(app):
-    check(app, SLUG, "dipole-under-rotation", "A", allow_errors=True)
+    check(app, SLUG, "dipole-under-rotation", "A")
     assert any("Not quite" in w.value for w in app.warning)
-    check(app, SLUG, "dipole-under-rotation", "B", allow_errors=True)
+    check(app, SLUG, "dipole-under-rotation", "B")
     assert any("Correct" in s.value for s in app.success)
     value = _symmetry_table(app).loc["cartesian · float64", "rotation ΔE (eV)"]
-    check(app, SLUG, "cartesian-rotation-error", f"{value} eV", allow_errors=True)
+    check(app, SLUG, "cartesian-rotation-error", f"{value} eV")
     assert sum("Correct" in s.value for s in app.success) == 2
-    check(app, SLUG, "ethanol-hydrogen-permutations", "1440", allow_errors=True)
+    check(app, SLUG, "ethanol-hydrogen-permutations", "1440")
     assert any("Not quite" in w.value for w in app.warning)

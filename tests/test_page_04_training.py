@@ -10,7 +10,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import check, run as run_page, texts  # (``run`` names a training run here)
+from apptest_helpers import check, run as run_page, start_job, texts  # (``run`` names a training run here)
 from nnpes_core.models import model_from_checkpoint
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "04_Training.py")
@@ -23,10 +23,12 @@ def metrics(app: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in app.metric}
 
 
-# Some tests below check the page's own error messages (st.error): runs here pass allow_errors=True.
+START = "job::train::start"  # the Train button of ui.live_job("train", ...)
+
+
 @pytest.fixture
 def page() -> AppTest:
-    return run_page(AppTest.from_file(PAGE, default_timeout=120), allow_errors=True)
+    return run_page(AppTest.from_file(PAGE, default_timeout=120))
 
 
 def short_training(app: AppTest, epochs: int = 2) -> AppTest:
@@ -41,15 +43,15 @@ def test_default_run_shows_the_data_and_the_controls_without_training(page):
     assert "1500 water structures" in text and "B3LYP/6-31G*" in text
     assert "Training runs on: **CPU" in text or "Training runs on: **GPU" in text
     assert page.radio(key="train_dataset").value.startswith("Water")
-    assert page.selectbox(key="train_kind").value == "bp"
-    assert page.button(key="train_stop").disabled  # nothing to stop yet
+    assert page.selectbox(key="train_kind_atomistic").value == "bp"
+    assert not page.button(key=START).disabled
     assert RUN_KEY not in page.session_state
     assert "Your score this session" in metrics(page)
 
 
 def test_a_short_training_shows_test_errors_registers_and_offers_the_model(page):
     page.slider(key="train_n_water").set_value(50).run()
-    short_training(page).button(key="train_start").click().run()
+    start_job(short_training(page), "train")
     assert not page.exception, page.exception
     shown = metrics(page)
     assert shown["Epoch"] == "2"
@@ -68,7 +70,7 @@ def test_a_short_training_shows_test_errors_registers_and_offers_the_model(page)
 def test_forces_only_training_is_accepted_and_reports_the_constant(page):
     page.slider(key="train_n_water").set_value(30).run()
     page.number_input(key="train_alpha").set_value(0.0).run()
-    short_training(page).button(key="train_start").click().run()
+    start_job(short_training(page), "train")
     assert not page.exception, page.exception
     assert "α = 0: the model never saw an energy" in texts(page, *PAGE_TEXT)
     assert page.session_state[RUN_KEY]["summary"]["energy_offset"] > 100  # eV: water's total energy is missing
@@ -79,19 +81,19 @@ def test_zero_weights_are_refused_with_a_clear_message(page):
     page.number_input(key="train_beta").set_value(0.0).run()
     assert not page.exception
     assert any("α and β are both 0" in e.value for e in page.error)
-    assert page.button(key="train_start").disabled
+    assert page.button(key=START).disabled
 
 
 def test_invalid_uploads_show_one_line_and_nothing_trains(page):
     page.radio(key="train_dataset").set_value("Upload an extended-XYZ file").run()
-    assert page.button(key="train_start").disabled
+    assert page.button(key=START).disabled
     page.get("file_uploader")[0].set_value(("broken.xyz", b"not\nan xyz file\n", "text/plain")).run()
     assert not page.exception, page.exception
     assert any("broken.xyz" in e.value and "extended-XYZ" in e.value for e in page.error)
     no_forces = b"2\nenergy=-1.0 Properties=species:S:1:pos:R:3\nH 0 0 0\nH 0 0 0.7\n" * 12
     page.get("file_uploader")[0].set_value(("noforces.xyz", no_forces, "text/plain")).run()
     assert any("no forces" in e.value for e in page.error)
-    assert page.button(key="train_start").disabled
+    assert page.button(key=START).disabled
 
 
 def test_a_valid_upload_trains(page, morse_water_frames):
@@ -102,35 +104,40 @@ def test_a_valid_upload_trains(page, morse_water_frames):
     page.get("file_uploader")[0].set_value(("water.extxyz", buffer.getvalue().encode(), "text/plain")).run()
     assert not page.error, [e.value for e in page.error]
     assert "20 structures" in texts(page, *PAGE_TEXT)
-    short_training(page, 1).button(key="train_start").click().run()
+    start_job(short_training(page, 1), "train")
     assert not page.exception, page.exception
     assert page.session_state[RUN_KEY]["status"] == "finished"
 
 
-def test_a_run_interrupted_by_the_stop_button_keeps_its_best_model(page):
-    """Streamlit reruns the page when Stop is clicked; the script finds the run still marked running."""
+def test_the_stop_button_ends_a_run_and_keeps_its_best_model(page):
+    """Training runs in the job pool: Stop asks it to end after the epoch, and the best weights are kept."""
+    import time
+
     page.slider(key="train_n_water").set_value(30).run()
-    short_training(page, 3).button(key="train_start").click().run()
-    run = page.session_state[RUN_KEY]
-    run["status"] = "running"  # as left behind by an interrupted script run
-    for key in ("summary", "parity", "checkpoint"):
-        run.pop(key)
+    page.number_input(key="train_seconds").set_value(60).run()
+    page.button(key=START).click().run()
+    job = page.session_state["job::train"]
+    while not job.progress.partial.get("history") and not job.finished:
+        time.sleep(0.05)
+    job.cancel()  # what the Stop button of ui.live_job does
+    assert job.wait(30)
     page.run()
     assert not page.exception, page.exception
     run = page.session_state[RUN_KEY]
-    assert run["status"] == "stopped" and "summary" in run
+    assert run["status"] == "stopped" and "summary" in run and run["best_epoch"] >= 1
     assert "Stopped: the best epoch so far is kept" in texts(page, *PAGE_TEXT)
     assert page.session_state["session_models"][run["model_name"]]["stop_reason"] == "stopped"
 
 
 def test_the_2d_surface_and_h2_datasets_train(page):
     page.radio(key="train_dataset").set_value("2-D toy surface").run()
-    short_training(page, 2).button(key="train_start").click().run()
+    start_job(short_training(page, 2), "train")
     assert not page.exception, page.exception
     assert "Throughput (points/s)" in metrics(page)
+    assert page.session_state[RUN_KEY]["kind"] == "surface"
     page.radio(key="train_dataset").set_value("H₂ curve, FCI (shipped)").run()
     assert "minus the derivative of a cubic spline" in texts(page, *PAGE_TEXT)
-    page.button(key="train_start").click().run()
+    start_job(page, "train")
     assert not page.exception, page.exception
     assert page.session_state[RUN_KEY]["label"].startswith("H₂")
     assert len(page.session_state["session_models"]) == 2
@@ -141,7 +148,7 @@ def test_the_rotation_experiment_measures_the_cartesian_failure():
     app.session_state["lecture_mode"] = True  # the short preset: 3 s per model
     app.run()
     assert "One loss, two weights" in texts(app, *PAGE_TEXT)  # the projector version of the text
-    app.button(key="run_rotation").click().run()
+    start_job(app, "rotation")
     assert not app.exception, app.exception
     caption = next(c.value for c in app.caption if c.value.startswith("Force RMSE of the cartesian MLP"))
     factor = float(caption.split("(×")[1].split(")")[0])
@@ -149,8 +156,8 @@ def test_the_rotation_experiment_measures_the_cartesian_failure():
 
 
 def test_practice_answers_are_graded(page):
-    check(page, SLUG, "labels-per-calculation", "10", allow_errors=True)
+    check(page, SLUG, "labels-per-calculation", "10")
     assert any("Correct" in s.value for s in page.success)
-    check(page, SLUG, "forces-only-unknown", "B", allow_errors=True)
+    check(page, SLUG, "forces-only-unknown", "B")
     assert page.warning, "a wrong choice gets a warning"
     assert "1 / 6 solved" in page.metric[-1].value

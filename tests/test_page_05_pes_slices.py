@@ -7,14 +7,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import check, metric, number, run, texts
+from apptest_helpers import start_job, check, metric, number, run, texts
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "app" / "pages" / "05_PES_Slices.py")
 SLUG = "05_pes_slices"
-MODELS_READY = all((ROOT / "assets" / "models" / f"water_{name}.pt").is_file()
-                   for name in ("bp", "equivariant", "committee"))
-needs_models = pytest.mark.skipif(not MODELS_READY, reason="pretrained water models not made yet")
 
 
 @pytest.fixture
@@ -22,7 +19,6 @@ def page() -> AppTest:
     return run(AppTest.from_file(PAGE, default_timeout=180))
 
 
-@needs_models
 def test_default_view_shows_accurate_models_near_the_data_only_and_grades_answers(page):
     assert "computed with PySCF" in texts(page) and "make_reference_slices.py" in texts(page)
     # default slice (both O-H bonds): the bp model is accurate near the data and far off beyond them
@@ -42,7 +38,6 @@ def test_default_view_shows_accurate_models_near_the_data_only_and_grades_answer
     assert "2 / 5 solved" in metric(page, "Your score this session")
 
 
-@needs_models
 def test_scan_slice_and_model_choices_change_the_figures(page):
     run(page.radio(key="scan_kind").set_value("bend"))
     assert "minimum at (°)" in page.dataframe[0].value.columns
@@ -54,11 +49,10 @@ def test_scan_slice_and_model_choices_change_the_figures(page):
     assert number(metric(page, "RMS error, data nearby")) < 10.0
 
 
-@needs_models
 def test_a_coarse_slice_is_computed_live_with_pyscf(page):
     run(page.selectbox(key="live_kind").set_value("bend"))
     run(page.select_slider(key="live_n").set_value(3))
-    run(page.button(key="live_compute").click())
+    start_job(page, "live_slice")
     assert "Computed live with PySCF" in texts(page) and "3 points in" in texts(page)
 
 

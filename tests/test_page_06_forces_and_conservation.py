@@ -12,7 +12,6 @@ from apptest_helpers import check, metric, number, run, texts
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "app" / "pages" / "06_Forces_and_Conservation.py")
 SLUG = "06_forces_and_conservation"
-WATER_READY = all((ROOT / "assets" / "models" / f"water_{name}.pt").is_file() for name in ("bp", "direct"))
 
 
 @pytest.fixture
@@ -63,7 +62,6 @@ def test_practice_answers_are_graded(page):
     assert "2 / 5 solved" in metric(page, "Your score this session")
 
 
-@pytest.mark.skipif(not WATER_READY, reason="pretrained water models not made yet")
 def test_water_nve_in_lecture_mode_shows_the_direct_model_drifting(page):
     run(page.sidebar.toggle(key="lecture_mode").set_value(True))
     assert "1000 steps" in texts(page, "caption")

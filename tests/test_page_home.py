@@ -14,7 +14,7 @@ HOME = str(Path(__file__).resolve().parents[1] / "app" / "Home.py")
 
 @pytest.fixture
 def home() -> AppTest:
-    return run(AppTest.from_file(HOME, default_timeout=60), allow_errors=True)
+    return run(AppTest.from_file(HOME, default_timeout=60))
 
 
 def _texts(app: AppTest) -> str:

@@ -122,8 +122,6 @@ def test_the_shipped_reference_slices_are_readable():
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / "assets" / "data" / "water_reference_slices.json"
-    if not path.is_file():
-        pytest.skip("assets/data/water_reference_slices.json not made yet")
     base, slices, metadata = load_slices(path)
     assert {"stretch", "bend", "stretch_stretch", "stretch_bend"} <= set(slices)
     assert isinstance(slices["stretch_stretch"], ReferenceSlice) and slices["stretch_stretch"].shape == (15, 15)

@@ -1,4 +1,4 @@
-"""A hand-picked symmetry operation (nnpes_core.analysis.symmetry_operations): built from slider values,
+"""A hand-picked symmetry operation (nnpes_core.analysis.symmetry, nnpes_core.geometry): built from slider values,
 applied to a molecule, and measured on the models — invariant ones show round-off, the Cartesian MLP
 fails; Hessian blocks turn as Q H Q^T. And the page's choice of models: pretrained when they know the
 molecule, fresh seeded ones otherwise."""
@@ -9,10 +9,10 @@ import pytest
 import torch
 
 import model_suite
-from nnpes_core.analysis.symmetry_operations import (
-    centered, count_same_element_permutations, fresh_model, hessian_check, models_for_structure,
-    operation_effect, same_element_swaps, swap_permutation, symmetry_table, user_operation,
+from nnpes_core.analysis.symmetry import (
+    hessian_check, models_for_structure, operation_effect, symmetry_table, user_operation,
 )
+from nnpes_core.geometry import centered, count_same_element_permutations, same_element_swaps, swap_permutation
 from nnpes_core.data import molecule
 
 
@@ -105,15 +105,6 @@ def test_the_pretrained_model_is_used_only_where_it_knows_the_molecule(ethanol):
     dimer.positions[3:] += [0.0, 0.0, 3.0]
     for_dimer = models_for_structure(dimer, pretrained)
     assert for_dimer["bp"].pretrained and not for_dimer["cartesian"].pretrained
-
-
-def test_fresh_models_are_seeded_and_leave_the_global_generator_alone(ethanol):
-    state = torch.random.get_rng_state()
-    first, second = fresh_model("bp", ethanol, seed=3), fresh_model("bp", ethanol, seed=3)
-    assert torch.equal(torch.random.get_rng_state(), state)
-    for a, b in zip(first.parameters(), second.parameters()):
-        assert torch.equal(a, b)
-    assert next(first.parameters()).dtype == torch.float64
 
 
 def test_the_table_has_a_row_per_model_and_dtype(ethanol, ethanol_models):

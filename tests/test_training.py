@@ -9,7 +9,7 @@ import torch
 
 from model_suite import MODEL_OPTIONS, quick_config
 from nnpes_core.analysis import energies
-from nnpes_core.analysis.symmetry import random_rotation
+from nnpes_core.geometry import random_rotation
 from nnpes_core.data import labelled_copy
 from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.models import build_model, load_model

@@ -11,13 +11,13 @@ import torch
 
 from model_suite import MODEL_OPTIONS, quick_config
 from nnpes_core.data import labelled_copy
-from nnpes_core.models import model_from_checkpoint
+from nnpes_core.data.surface_points import surface_dataset
+from nnpes_core.models import build_model, checkpoint_bytes, elements_for, model_from_checkpoint
 from nnpes_core.potentials import DoubleWell
-from nnpes_core.surface_training import surface_dataset, surface_model, train_surface
 from nnpes_core.training import train
 from nnpes_core.training_experiments import (
-    PARTS, checkpoint_bytes, epochs_for_steps, equal_cost_curves, evaluate, fit, forces_only_offset, history_arrays,
-    new_model, parity_data, rotated_copies, rotation_test, evaluate_test_set,
+    PARTS, epochs_for_steps, equal_cost_curves, evaluate, fit, forces_only_offset, history_arrays,
+    parity_data, rotated_copies, rotation_test, evaluate_test_set,
 )
 from nnpes_core.viz import axes_without_units
 from nnpes_core.viz.training import (
@@ -89,7 +89,7 @@ def test_the_cartesian_mlp_fails_on_rotated_molecules_and_bp_does_not(water):
 
 def test_summary_history_and_checkpoint_of_a_trained_model(water, tmp_path):
     reports = []
-    model = new_model("bp", water[0], **MODEL_OPTIONS["bp"])
+    model = build_model("bp", elements_for("bp", water[0]), seed=0, **MODEL_OPTIONS["bp"])
     result = train(model, water[0], water[1], quick(time_budget=None, epochs=4), reports.append)
     summary, parity = evaluate_test_set(result.model, water[2])
     metrics = evaluate(result.model, water[2])
@@ -109,7 +109,8 @@ def test_summary_history_and_checkpoint_of_a_trained_model(water, tmp_path):
 def test_summary_and_checkpoint_of_a_surface_model():
     surface = DoubleWell()
     train_data, test_data = surface_dataset(surface, 100, seed=0), surface_dataset(surface, 30, seed=1)
-    model = train_surface(surface_model(8, 1), train_data, None, quick(time_budget=None, epochs=3)).model
+    model = train(build_model("surface", width=8, depth=1), train_data, None,
+                  quick(time_budget=None, epochs=3, dtype="float64")).model
     summary, parity = evaluate_test_set(model, test_data)
     assert summary["n_test"] == 30 and parity.reference_forces.shape == (60,)
     checkpoint = torch.load(io.BytesIO(checkpoint_bytes(model)), weights_only=True)

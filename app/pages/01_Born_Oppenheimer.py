@@ -213,12 +213,8 @@ except ValueError as error:
     st.stop()
 experiment = H2_EXPERIMENT
 metric_columns = st.columns(4)
-metric_columns[0].metric("r_e (fitted)", f"{constants.bond_length:.4f} Å",
-                         delta=f"{constants.bond_length - experiment.bond_length:+.4f} Å vs exp.",
-                         delta_color="off")
-metric_columns[1].metric("D_e (fitted)", f"{constants.well_depth:.3f} eV",
-                         delta=f"{constants.well_depth - experiment.well_depth:+.3f} eV vs exp.",
-                         delta_color="off")
+ui.metric_vs(metric_columns[0], "r_e (fitted)", constants.bond_length, experiment.bond_length, "Å", 4, "exp.")
+ui.metric_vs(metric_columns[1], "D_e (fitted)", constants.well_depth, experiment.well_depth, "eV", 3, "exp.")
 metric_columns[2].metric("Harmonic ZPE", f"{constants.zero_point_energy:.3f} eV")
 metric_columns[3].metric("D_0 ≈ D_e − ZPE", f"{constants.dissociation_energy:.3f} eV",
                          delta=f"{constants.dissociation_energy - experiment.dissociation_energy:+.3f} eV "

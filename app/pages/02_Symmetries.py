@@ -14,16 +14,17 @@ from ase import Atoms
 import resources
 import ui
 from nnpes_core.analysis.augmentation_study import FULL, LECTURE, augmentation_study
-from nnpes_core.analysis.symmetry_operations import (
-    SYMMETRY_KINDS, centered, count_same_element_permutations, fresh_model, hessian_check, models_for_structure,
-    operation_effect, same_element_swaps, symmetry_table, user_operation,
+from nnpes_core.analysis.symmetry import (
+    SYMMETRY_KINDS, hessian_check, models_for_structure, operation_effect, symmetry_table, user_operation,
 )
 from nnpes_core.data import molecule
+from nnpes_core.geometry import centered, count_same_element_permutations, same_element_swaps
+from nnpes_core.models import KINDS, build_model, elements_for
 from nnpes_core.data.upload import read_structure_upload
 from nnpes_core.viz.symmetry import augmentation_figure, face_on_view, hessian_blocks_figure, viewed
 
 SLUG = "02_symmetries"
-NAMES = {"cartesian": "Cartesian MLP", "bp": "Behler-Parrinello", "equivariant": "Equivariant MPNN"}
+NAMES = {kind: KINDS[kind].label for kind in SYMMETRY_KINDS}
 MOLECULES = ("Water", "Ethanol", "Upload an XYZ file")
 AXES = {"(1, 1, 1)": (1.0, 1.0, 1.0), "x": (1.0, 0.0, 0.0), "y": (0.0, 1.0, 0.0), "z": (0.0, 0.0, 1.0)}
 MAX_ATOMS = 60  # uploads: the symmetry table stays under a second
@@ -60,23 +61,12 @@ def cached_hessian_check(key: str, kind: str, rotation: np.ndarray, _model, _ato
     return hessian_check(_model, _atoms, rotation, torch.float64)
 
 
-@st.cache_resource(show_spinner=False)
-def study_store() -> dict:
-    """Results of the augmentation experiment, shared by every session of this server process."""
-    return {}
-
-
 def water_snapshot(frames: list[Atoms] | None) -> Atoms:
     """The test-set water structure with the largest force (clear arrows), or the ASE geometry."""
     if not frames:
         return molecule("H2O")
     largest = [float(np.abs(atoms.get_forces()).max()) for atoms in frames]
     return frames[int(np.argmax(largest))]
-
-
-def vector_text(vector) -> str:
-    vector = np.where(np.abs(vector) < 5e-4, 0.0, vector)  # no "-0.000"
-    return "(" + ", ".join(f"{v:+.3f}" for v in vector) + ")"
 
 
 def error_text(value: float) -> str:
@@ -218,25 +208,17 @@ for kind in ("bp", "equivariant"):
     if pretrained[kind] is not None:
         floor_models[NAMES[kind]] = pretrained[kind]
     else:
-        floor_models[f"{NAMES[kind]} (random weights)"] = fresh_model(kind, molecule("H2O"))
-study_key = (settings, model_files_key())
-store = study_store()
-if st.button("Train the Cartesian MLP with 0, 10 and 100 rotations", key="train_augmentation", type="primary"):
-    if study_key not in store:
-        frames = [resources.load_dataset(f"{DATASET}_{part}") for part in ("train", "val", "test")]
-        if all(frames):
-            bar = st.progress(0.0, text="Augmenting the data and training…")
-            try:
-                store[study_key] = augmentation_study(
-                    *frames, settings=settings, symmetric_models=floor_models,
-                    progress=lambda fraction, message: bar.progress(min(fraction, 1.0), text=message))
-            except ValueError as error:
-                ui.show_error(error, "Training")
-            bar.empty()
-study = store.get(study_key)
+        water_elements = elements_for(kind, [molecule("H2O")])
+        floor_models[f"{NAMES[kind]} (random weights)"] = build_model(kind, water_elements, seed=0,
+                                                                      dtype=torch.float64).eval()
+frames = [resources.load_dataset(f"{DATASET}_{part}") for part in ("train", "val", "test")]
+study_job = ui.live_job("augmentation", "Train the Cartesian MLP with 0, 10 and 100 rotations", lambda progress:
+                        augmentation_study(*frames, settings=settings, symmetric_models=floor_models,
+                                           progress=lambda fraction, message: progress.update(fraction, message)),
+                        disabled=not all(frames), button_type="primary")
+study = study_job.result if study_job is not None else None
 if study is None:
-    st.info("Press the button to train the three models (the results are kept for everyone using this "
-            "server until it restarts).")
+    st.info("Press the button to train the three models.")
 else:
     runs = study.runs
     ui.plot(augmentation_figure(
@@ -261,9 +243,9 @@ if effect is not None:
     st.markdown(f"**Forces under g = {operation.name}** ({NAMES[derivative_kind]}, float64, eV/Å)")
     st.dataframe(pd.DataFrame({
         "atom after g": atom_names(moved),
-        "F(R) of the atom it came from": [vector_text(f) for f in effect.forces_before[operation.permutation]],
-        "g·F(R)": [vector_text(f) for f in effect.forces_expected],
-        "F(gR)": [vector_text(f) for f in effect.forces_after],
+        "F(R) of the atom it came from": [ui.vector_text(f) for f in effect.forces_before[operation.permutation]],
+        "g·F(R)": [ui.vector_text(f) for f in effect.forces_expected],
+        "F(gR)": [ui.vector_text(f) for f in effect.forces_after],
         "|F(gR) − g·F(R)|": [error_text(v) for v in
                              np.linalg.norm(effect.forces_after - effect.forces_expected, axis=1)],
     }), hide_index=True, width="stretch")

@@ -26,7 +26,7 @@ from nnpes_core.analysis.long_range import DISTANCE_RANGE, ion_pair_curves, trai
 from nnpes_core.data import molecule
 from nnpes_core.data.clusters import water_cluster
 from nnpes_core.models import build_model
-from nnpes_core.models.surface import width_depth_scan
+from nnpes_core.surface_training import width_depth_scan
 from nnpes_core.potentials import DoubleWell, MullerBrown, grid
 from nnpes_core.viz import axis_title
 from nnpes_core.viz.architectures import (
@@ -74,15 +74,13 @@ def approximation_scan(surface_name: str, widths: tuple, depths: tuple):
 @st.cache_resource(show_spinner=False, max_entries=8)
 def fresh_bp(elements: tuple):
     """A Behler-Parrinello model for any elements: its fingerprints do not depend on the weights."""
-    return build_model("bp", list(elements)).double()
+    return build_model("bp", list(elements), seed=0, dtype=torch.float64)
 
 
 @st.cache_resource(show_spinner=False)
 def random_equivariant():
     """A seeded, untrained equivariant water model: equivariance holds for any weights."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        return build_model("equivariant", [1, 8]).double()
+    return build_model("equivariant", [1, 8], seed=0, dtype=torch.float64)
 
 
 def facing_water():
@@ -91,10 +89,6 @@ def facing_water():
     water.rotate(90, "y")
     water.positions -= water.get_center_of_mass()
     return water
-
-
-def vector_text(values, digits: int = 3) -> str:
-    return "(" + ", ".join(f"{v:+.{digits}f}" for v in np.atleast_1d(values)) + ")"
 
 
 def atom_names(atoms) -> list[str]:
@@ -272,11 +266,11 @@ if paths:
     st.dataframe(pd.DataFrame({
         "path l₁ ⊗ l₂ → l₃": [p.path + ("" if p.in_model else " (not in model)") for p in paths],
         "what it is": [p.meaning for p in paths],
-        "message m": [vector_text(p.message) for p in paths],
+        "message m": [ui.vector_text(p.message) for p in paths],
         "= formula": ["✓" if p.closed_form is not None and np.allclose(p.closed_form, p.message) else "—"
                       for p in paths],
-        "m from rotated inputs": [vector_text(p.rotated_message) for p in paths],
-        "D(Q) m": [vector_text(p.expected) for p in paths],
+        "m from rotated inputs": [ui.vector_text(p.rotated_message) for p in paths],
+        "D(Q) m": [ui.vector_text(p.expected) for p in paths],
         "error": [f"{p.equivariance_error:.1e}" for p in paths],
     }), hide_index=True, width="stretch", column_config={
         "path l₁ ⊗ l₂ → l₃": st.column_config.TextColumn(width="small"),
@@ -339,9 +333,9 @@ with right:
         st.dataframe(pd.DataFrame({
             "atom": atom_names(feature_atoms),
             "s(R)": check.scalars[:, channel], "s(QR)": check.rotated_scalars[:, channel],
-            "v(R)": [vector_text(v) for v in vectors],
-            "Q v(R)": [vector_text(rotation @ v) for v in vectors],
-            "v(QR)": [vector_text(v) for v in rotated_vectors],
+            "v(R)": [ui.vector_text(v) for v in vectors],
+            "Q v(R)": [ui.vector_text(rotation @ v) for v in vectors],
+            "v(QR)": [ui.vector_text(v) for v in rotated_vectors],
         }), hide_index=True)
 
 ui.render_lesson(SLUG, "readout")
@@ -365,19 +359,11 @@ with left:
     cost_kind = st.radio("Model (untrained: the cost does not depend on the weights)", ["equivariant", "bp"],
                          format_func={"equivariant": "Equivariant MPNN", "bp": "Behler-Parrinello"}.get,
                          key="cost_kind")
-    full = st.button("Full series: 10–5,000 atoms", key="cost_full",
-                     help="Up to 5,000 atoms with the cutoff; the all-pairs series stops where it gets slow.")
-    if full:
-        with st.status("Timing energy + forces…", expanded=True) as status:
-            bar = st.progress(0.0)
-
-            def report(done, total, message):
-                bar.progress(min(done / max(total, 1), 1.0), text=message)
-
-            st.session_state[f"cost_full_{cost_kind}"] = measure_scaling(
-                cost_kind, 5.0, FULL_SIZES, FULL_SIZES, repeats=3, progress=report, threads=1)
-            status.update(label="Timing finished", state="complete", expanded=False)
-    scaling = st.session_state.get(f"cost_full_{cost_kind}") or quick_scaling(cost_kind, QUICK_SIZES, QUICK_ALL_PAIRS)
+    full_job = ui.live_job(f"cost_full_{cost_kind}", "Full series: 10–5,000 atoms", lambda progress: measure_scaling(
+        cost_kind, 5.0, FULL_SIZES, FULL_SIZES, repeats=3, threads=1,
+        progress=lambda done, total, message: progress.update(done / max(total, 1), message)),
+        help="Up to 5,000 atoms with the cutoff; the all-pairs series stops where it gets slow.")
+    scaling = full_job.result if full_job is not None else quick_scaling(cost_kind, QUICK_SIZES, QUICK_ALL_PAIRS)
 fits = {name: fit_power_law(series.n_atoms, series.seconds, FIT_FROM) for name, series in scaling.items()}
 with left:
     for name, label in (("cutoff", "Slope with a 5 Å cutoff"), ("all_pairs", "Slope with all pairs")):

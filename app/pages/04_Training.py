@@ -4,9 +4,6 @@ curves, a stop button that keeps the best model, parity plots, a download, and t
 measure the lesson's claims (forces only, forces at equal cost, the Cartesian MLP on rotated molecules)."""
 from __future__ import annotations
 
-import threading
-import time
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -20,15 +17,14 @@ from nnpes_core.data.training_sets import (
     finite_difference_bond_forces, h2_frames, read_uploaded_dataset, same_molecule, spline_forces,
     split_for_training,
 )
-from nnpes_core.models import DESCRIPTIONS, MODEL_KINDS
+from nnpes_core.data.surface_points import surface_dataset, surface_units
+from nnpes_core.models import ATOMISTIC, KINDS, build_model, checkpoint_bytes, elements_for, model_kinds
+from nnpes_core.models import SURFACE as SURFACE_WORLD
 from nnpes_core.potentials import PySCFCalculator, load_curves, toy_surface
-from nnpes_core.surface_training import (
-    surface_dataset, surface_model, surface_on_grid, surface_units, train_surface,
-)
-from nnpes_core.training import default_config, resolve_device, train
+from nnpes_core.surface_training import surface_on_grid
+from nnpes_core.training import default_config, job_callback, resolve_device, train
 from nnpes_core.training_experiments import (
-    PARTS, checkpoint_bytes, equal_cost_curves, evaluate_test_set, forces_only_offset, history_arrays, new_model,
-    parity_data, rotation_test,
+    PARTS, equal_cost_curves, evaluate_test_set, forces_only_offset, history_arrays, parity_data, rotation_test,
 )
 from nnpes_core.viz.architectures import surface_comparison_figure
 from nnpes_core.viz.style import axis_title
@@ -46,10 +42,9 @@ H2_FORCES = ("spline derivative of the shipped FCI energies (instant)",
              "finite differences of fresh FCI energies (PySCF, ~10 s)")
 H2_R_MIN = 0.5  # Å: below, the wall rises by tens of eV and would dominate the loss
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 2e-3, 5e-3, 1e-2, 2e-2, 5e-2]
-UPDATE_EVERY_S = 0.3  # live plots are redrawn at most this often: the page stays responsive
-RUN_KEY = "training_run"  # the current or last live run: a dict (made where Train starts it)
+RUN_KEY = "training_run"  # the last finished live run of this session: a dict (see finish_run)
 ATOMISTIC_UNITS = ("meV/atom", "meV/Å", "eV", "eV/Å")  # error units, then label units
-PRESET = dict(train_dataset=WATER, train_kind="bp", train_alpha=1.0, train_beta=1.0, train_learning_rate=5e-3,
+PRESET = dict(train_dataset=WATER, train_kind_atomistic="bp", train_alpha=1.0, train_beta=1.0, train_learning_rate=5e-3,
               train_stop_by="time budget", train_seconds=10, train_dtype="float32", train_n_water=1000)
 
 
@@ -70,16 +65,14 @@ def h2_curve(basis: str):
     return curve.distances, curve.energies[:, 0]
 
 
-def h2_fd_forces(basis: str, progress=None):
-    """-dE/dR at every shipped distance by central differences (h = 1e-3 Å) of fresh FCI energies
-    (computed once per server process and basis)."""
-    store = experiment_store()
-    if ("h2-fd", basis) not in store:
-        distances, _ = h2_curve(basis)
-        calculator = PySCFCalculator("fci", basis, cache_dir=None)
-        energy_at = lambda r: calculator.ground_state_energy([1, 1], np.array([[0, 0, 0], [0, 0, r]]))  # noqa: E731
-        store[("h2-fd", basis)] = finite_difference_bond_forces(distances, energy_at, 1e-3, progress)
-    return store[("h2-fd", basis)]
+@st.cache_data(show_spinner=False)
+def h2_fd_forces(basis: str, _progress=None):
+    """-dE/dR at every shipped distance by central differences (h = 1e-3 Å) of fresh FCI energies:
+    reference data, the same for everyone, so computed once per server process and basis."""
+    distances, _ = h2_curve(basis)
+    calculator = PySCFCalculator("fci", basis, cache_dir=None)
+    energy_at = lambda r: calculator.ground_state_energy([1, 1], np.array([[0, 0, 0], [0, 0, r]]))  # noqa: E731
+    return finite_difference_bond_forces(distances, energy_at, 1e-3, _progress)
 
 
 @st.cache_resource(show_spinner=False, max_entries=6)
@@ -100,50 +93,48 @@ def pretrained_on_test_set(name: str, modified: float, _model, _test_frames):
     return evaluate_test_set(_model, _test_frames)
 
 
-@st.cache_resource(show_spinner=False)
-def experiment_store() -> dict:
-    """Results of the experiment buttons, shared by every session of this server (keyed by settings)."""
-    return {}
-
-
 def device_label(device: torch.device) -> str:
     if device.type == "cuda":
         return f"GPU ({torch.cuda.get_device_name(device)})"
     return f"CPU ({torch.get_num_threads()} thread{'s' if torch.get_num_threads() != 1 else ''})"
 
 
-# --- the live run ----------------------------------------------------------------------------------
+# --- the live run ---------------------------------------------------------------------------------
 
-def show_progress(run: dict, status, metrics, chart) -> None:
-    """Redraw the status line, the metrics and the loss curves of ``run`` into their placeholders."""
-    history = run["history"]
-    best = run.get("best_epoch", 0)
-    state = {"running": "⏳ Training…", "stopped": "⏹️ Stopped: the best epoch so far is kept",
-             "finished": "✅ Finished"}.get(run["status"], run["status"])
-    status.markdown(f"**{state}** · {run['label']} · on **{run['device_label']}** in {run['dtype']}")
+def draw_progress(history: list, settings: dict, best: int, state: str) -> None:
+    """The status line, metrics and loss curves of a run (live while it trains, and after)."""
+    st.markdown(f"**{state}** · {settings['label']} · on **{settings['device_label']}** in {settings['dtype']}")
     if not history:
-        metrics.caption("Waiting for the first epoch…")
+        st.caption("Waiting for the first epoch…")
         return
     last = history[-1]
     speed = np.median([r.structures_per_second for r in history[-10:]])
-    with metrics.container():
-        columns = st.columns(5)
-        columns[0].metric("Epoch", f"{last.epoch}", help=f"best so far: epoch {best}")
-        columns[1].metric("Time", f"{last.elapsed:.1f} s")
-        columns[2].metric(f"Throughput ({run['item']}/s)", f"{speed:,.0f}",
-                          help=f"{run['item']} per second of training on {run['device_label']}")
-        validated = [r for r in history if r.val_force_mae is not None]
-        if validated:
-            best_report = min(validated, key=lambda r: r.val_loss)
-            columns[3].metric(f"Best validation energy MAE ({run['units'][0]})", f"{best_report.val_energy_mae:.3g}",
-                              help=f"at epoch {best_report.epoch}, the epoch whose weights are kept")
-            columns[4].metric(f"Best validation force MAE ({run['units'][1]})", f"{best_report.val_force_mae:.3g}",
-                              help=f"at epoch {best_report.epoch}, the epoch whose weights are kept")
-    arrays = history_arrays(history, rmse_scale=run["rmse_scale"])
+    columns = st.columns(5)
+    columns[0].metric("Epoch", f"{last.epoch}", help=f"best so far: epoch {best}")
+    columns[1].metric("Time", f"{last.elapsed:.1f} s")
+    columns[2].metric(f"Throughput ({settings['item']}/s)", f"{speed:,.0f}",
+                      help=f"{settings['item']} per second of training on {settings['device_label']}")
+    validated = [r for r in history if r.val_force_mae is not None]
+    if validated:
+        best_report = min(validated, key=lambda r: r.val_loss)
+        columns[3].metric(f"Best validation energy MAE ({settings['units'][0]})", f"{best_report.val_energy_mae:.3g}",
+                          help=f"at epoch {best_report.epoch}, the epoch whose weights are kept")
+        columns[4].metric(f"Best validation force MAE ({settings['units'][1]})", f"{best_report.val_force_mae:.3g}",
+                          help=f"at epoch {best_report.epoch}, the epoch whose weights are kept")
+    arrays = history_arrays(history, rmse_scale=settings["rmse_scale"])
     arrays["best_epoch"] = best
-    with chart.container():
-        ui.plot(loss_curves_figure(arrays, run["units"][0], run["units"][1], run["loss_unit"]),
-                height=380, key=f"live-curves-{len(history)}-{run['status']}")
+    ui.plot(loss_curves_figure(arrays, settings["units"][0], settings["units"][1], settings["loss_unit"]),
+            height=380, key=f"curves-{state}-{len(history)}")
+
+
+def draw_live(job) -> None:
+    """Called by ui.live_job while the training job runs."""
+    settings = job.progress.partial.get("settings")
+    if settings is None:
+        return
+    history = list(job.progress.partial.get("history", []))
+    best = max((r.epoch for r in history if r.is_best), default=0)
+    draw_progress(history, settings, best, "⏳ Training…")
 
 
 def show_test_results(summary: dict, parity, units: tuple[str, str, str, str], offset: float, key: str) -> None:
@@ -166,37 +157,37 @@ def show_test_results(summary: dict, parity, units: tuple[str, str, str, str], o
                 key=f"{key}-forces")
 
 
-def finish_run(run: dict, status: str) -> None:
-    """Measure the (best) model on the test set, offer it to every page and for download; the status
-    changes last, so an interruption in here leaves a run that the next script run finishes."""
-    model = run["model"].eval()
+def training_work(progress, kind: str, config, model_options: dict, data: tuple, settings: dict) -> dict:
+    """The job: a fresh seeded model of ``kind`` for the data, trained with live reports; returns the
+    result with the settings it was made with."""
+    train_data, val_data, test_data = data
+    progress.update(0.0, "building the model", settings=settings)
+    frames = [*train_data, *val_data, *test_data] if KINDS[kind].world == ATOMISTIC else []
+    model = build_model(kind, elements_for(kind, frames), seed=config.seed, **model_options)
+    result = train(model, train_data, val_data, config, job_callback(progress, config))
+    return {"result": result, "test": test_data, **settings}
+
+
+def finish_run(job) -> dict:
+    """Measure the (best) model on the test set, offer it to every page and for download."""
+    run = dict(job.result, job_id=job.id, status="stopped" if job.status == "stopped" else "finished")
+    result = run.pop("result")
+    model = result.model.eval()
     summary, parity = evaluate_test_set(model, run["test"])
-    run["summary"], run["parity"] = summary, parity
-    metadata = {"dataset": run["label"], "alpha": run["alpha"], "beta": run["beta"], "best_epoch": run["best_epoch"],
-                "stop_reason": status, "test_errors": {k: float(v) for k, v in summary.items()}}
+    run.update(model=model, history=result.history, best_epoch=result.best_epoch, summary=summary, parity=parity)
+    metadata = {"dataset": run["label"], "alpha": run["alpha"], "beta": run["beta"], "best_epoch": result.best_epoch,
+                "stop_reason": run["status"], "test_errors": {k: float(v) for k, v in summary.items()}}
     run["checkpoint"] = checkpoint_bytes(model, metadata)
     run["model_name"] = resources.add_session_model(
         run["name"], model, kind=run["kind"], dataset=run["label"], dtype=run["dtype"], device=run["device"],
-        alpha=run["alpha"], beta=run["beta"], metrics=summary, stop_reason=status, best_epoch=run["best_epoch"])
-    run["status"] = status
+        alpha=run["alpha"], beta=run["beta"], metrics=summary, stop_reason=run["status"], best_epoch=result.best_epoch)
+    return run
 
 
 ui.page_setup("Training a potential", "📉")
 lecture = ui.lecture_mode()
 ui.render_lesson(SLUG, "intro")
 ui.render_lesson(SLUG, "loss")
-
-# A run that is still "running" when this script starts was interrupted: the stop button (or any other
-# click) made Streamlit rerun the page. The old script run may still be inside an epoch in its own
-# thread (Streamlit starts the new run at once and stops the old one at its next Streamlit call), so
-# ask it to stop and wait until the trainer has returned: its `finally` block puts the best weights
-# back into the model kept in the session, and only then is the model measured.
-previous = st.session_state.get(RUN_KEY)
-if previous is not None and (previous["status"] == "running" or "summary" not in previous):
-    previous["stop_requested"] = True
-    with st.spinner("Stopping the training at the end of its epoch…"):
-        previous["trainer_done"].wait(timeout=120)
-    finish_run(previous, "stopped")
 
 ui.render_lesson(SLUG, "live")
 
@@ -240,7 +231,7 @@ with data_column:
             spline = spline_forces(distances, energies)
             if force_source == H2_FORCES[1]:
                 bar = st.progress(0.0, text="FCI energies at R ± 0.001 Å…")
-                forces = h2_fd_forces(BASES[basis_label], progress=lambda done, total: bar.progress(
+                forces = h2_fd_forces(BASES[basis_label], _progress=lambda done, total: bar.progress(
                     done / total, text=f"FCI energies at R ± 0.001 Å: {done}/{total} distances"))
                 bar.empty()
                 st.caption(f"Largest difference between the spline derivative and the finite differences: "
@@ -294,12 +285,10 @@ with data_column:
 
 with model_column:
     st.subheader("Model and loss")
-    if dataset == SURFACE:
-        st.markdown("**Model:** an MLP E(x, y) (SurfaceMLP); the forces are −∇E by autograd.")
-        kind = "surface"
-    else:
-        kind = st.selectbox("Model kind", list(MODEL_KINDS), key="train_kind",
-                            format_func=lambda k: f"{k}: {DESCRIPTIONS[k]}")
+    world = SURFACE_WORLD if dataset == SURFACE else ATOMISTIC
+    kinds = model_kinds(world)
+    kind = st.selectbox("Model kind", kinds, key=f"train_kind_{world}",
+                        format_func=lambda k: f"{k}: {KINDS[k].description}")
     alpha_column, beta_column = st.columns(2)
     alpha = alpha_column.number_input("α (energy weight)", 0.0, 1000.0, step=0.1, key="train_alpha",
                                       help="α = 0 trains on forces only.")
@@ -322,7 +311,7 @@ with model_column:
     st.caption(f"Training runs on: **{device_label(device)}**")
     with st.expander("More settings"):
         seed = int(st.number_input("Random seed", 0, 10**6, key="train_seed"))
-        if kind == "surface":
+        if world == SURFACE_WORLD:
             width = st.slider("Width (neurons per layer)", 8, 256, key="train_width")
             depth = st.slider("Hidden layers", 1, 6, key="train_depth")
 
@@ -335,71 +324,32 @@ if kind == "cartesian" and train_data is not None and not molecule_ok:
 for problem in problems:
     ui.show_error(problem)
 
-buttons = st.columns([2, 2, 3])
-start = buttons[0].button("▶️ Train", type="primary", key="train_start",
-                          disabled=train_data is None or bool(problems))
-if st.session_state.pop("train_start_now", False) and train_data is not None and not problems:
-    start = True  # the lecture preset button: load the settings and train at once
-buttons[1].button("⏹️ Stop (keep the best model)", key="train_stop", disabled=not start)
-buttons[2].button("🎓 Lecture preset: BP on water, 10 s", key="train_preset", on_click=apply_preset,
-                  help="Behler-Parrinello on the 1000 water structures, float32, α = β = 1, 10 s of training.")
-
-status_placeholder, metrics_placeholder, chart_placeholder = st.empty(), st.empty(), st.empty()
-
-if start:
-    if kind == "surface":
-        config = default_config("bp", alpha=alpha, beta=beta, learning_rate=learning_rate, epochs=epochs,
-                                time_budget=budget, dtype=dtype, device=device_name, seed=seed, batch_size=32)
-        model = surface_model(width, depth, seed=seed)
-    else:
-        config = default_config(kind, alpha=alpha, beta=beta, learning_rate=learning_rate, epochs=epochs,
-                                time_budget=budget, dtype=dtype, device=device_name, seed=seed)
-        model = new_model(kind, [*train_data, *val_data, *test_data], seed=seed)  # every element of the data
-    number = st.session_state.get("train_run_number", 0) + 1
+left, right = st.columns([3, 2])
+with right:
+    st.button("🎓 Lecture preset: BP on water, 10 s", key="train_preset", on_click=apply_preset,
+              help="Behler-Parrinello on the 1000 water structures, float32, α = β = 1, 10 s of training.")
+preset_now = st.session_state.pop("train_start_now", False)
+config = default_config(kind, alpha=alpha, beta=beta, learning_rate=learning_rate, epochs=epochs,
+                        time_budget=budget, dtype=dtype, device=device_name, seed=seed)
+model_options = {"width": width, "depth": depth} if world == SURFACE_WORLD else {}
+number = st.session_state.get("train_run_number", 0) + 1
+settings = dict(kind=kind, label=label, alpha=alpha, beta=beta, dtype=dtype, device=str(device),
+                device_label=device_label(device), item=item, units=units, loss_unit=loss_unit,
+                rmse_scale=rmse_scale, h2=h2_all, name=f"#{number} {kind} on {label} (α = {alpha:g}, β = {beta:g})",
+                surface=SURFACES.get(st.session_state.get("train_surface")) if world == SURFACE_WORLD else None)
+with left:
+    job = ui.live_job("train", "▶️ Train", lambda progress: training_work(
+        progress, kind, config, model_options, (train_data, val_data, test_data), settings),
+        start=preset_now, disabled=train_data is None or bool(problems), button_type="primary",
+        show_progress=draw_live)
+if job is not None and st.session_state.get(RUN_KEY, {}).get("job_id") != job.id:
     st.session_state["train_run_number"] = number
-    run = dict(status="running", trainer_done=threading.Event(), model=model, history=[], best_epoch=0, kind=kind,
-               label=label, alpha=alpha, beta=beta, dtype=dtype, device=str(device), device_label=device_label(device),
-               test=test_data, item=item, units=units, loss_unit=loss_unit, rmse_scale=rmse_scale, h2=h2_all,
-               name=f"#{number} {kind} on {label} (α = {alpha:g}, β = {beta:g})",
-               surface=SURFACES.get(st.session_state.get("train_surface")) if kind == "surface" else None)
-    # kept in the session BEFORE training: if the stop button interrupts the script, the next run
-    # finds this model (with its best weights restored by the trainer) and the history so far
-    st.session_state[RUN_KEY] = run
-    last_draw = [0.0]
-
-    def on_epoch(report) -> bool:
-        run["history"].append(report)
-        if report.is_best:
-            run["best_epoch"] = report.epoch
-        if run.get("stop_requested"):
-            return False  # a newer script run asked: stop cleanly after this epoch
-        if time.perf_counter() - last_draw[0] >= UPDATE_EVERY_S:
-            last_draw[0] = time.perf_counter()
-            show_progress(run, status_placeholder, metrics_placeholder, chart_placeholder)
-        return True
-
-    try:
-        try:
-            if kind == "surface":
-                result = train_surface(model, train_data, val_data, config, on_epoch)
-            else:
-                result = train(model, train_data, val_data, config, on_epoch)
-        finally:
-            run["trainer_done"].set()  # the best weights are back in the model: a newer run may measure it
-        if run.get("stop_requested"):
-            st.stop()  # the newer script run finishes this run; this (old) one ends here
-    except ValueError as error:  # e.g. an element the model cannot take, a CUDA request without a GPU
-        st.session_state.pop(RUN_KEY, None)
-        ui.show_error(error, "Training")
-    else:
-        run["model"] = result.model
-        run["best_epoch"] = result.best_epoch
-        finish_run(run, "finished" if result.stop_reason in ("finished", "time budget", "early stopping")
-                   else result.stop_reason)
+    st.session_state[RUN_KEY] = finish_run(job)
 
 run = st.session_state.get(RUN_KEY)
-if run is not None and run["status"] != "running":
-    show_progress(run, status_placeholder, metrics_placeholder, chart_placeholder)
+if run is not None:
+    state = "⏹️ Stopped: the best epoch so far is kept" if run["status"] == "stopped" else "✅ Finished"
+    draw_progress(run["history"], run, run["best_epoch"], state)
     summary, parity = run["summary"], run["parity"]
     if not run["history"]:
         st.warning("Training was stopped before the first epoch finished: the model is untrained.")
@@ -431,9 +381,9 @@ if run is not None and run["status"] != "running":
     st.download_button("⬇️ Download the model (.pt)", run["checkpoint"], file_name=file_name,
                        mime="application/octet-stream", key="train_download",
                        help="A checkpoint of plain tensors: torch.load(path, weights_only=True); "
-                            "nnpes_core.models.load_model reads it (2-D models: nnpes_core.surface_training).")
-elif run is None:
-    status_placeholder.caption("Press **Train**: the loss curves, throughput and device appear here while it runs.")
+                            "nnpes_core.models.load_model reads it.")
+else:
+    st.caption("Press **Train**: the loss curves, throughput and device appear here while it runs.")
     water = water_splits()
     calculator = resources.load_pretrained("water_bp") if water is not None else None
     if calculator is not None:
@@ -454,20 +404,22 @@ if models:
                                    for name, entry in models.items()]), hide_index=True)
 
 # --- the experiments -------------------------------------------------------------------------------
-store = experiment_store()
 water = water_splits()
+
+
+def steps_progress(progress):
+    """An experiment's progress(done, total, what) as job progress."""
+    return lambda done, total, what: progress.update(done / total, f"{done}/{total} fits · now: {what}")
+
 
 ui.render_lesson(SLUG, "forces-only")
 seconds_a = 6 if lecture else 10
-key_a = ("forces-only", seconds_a)
-if water is not None and st.button(f"▶️ Train BP on water forces only (α = 0, {seconds_a} s)",
-                                   key="run_forces_only"):
-    bar = st.progress(0.0, text="Training on forces only…")
-    config = default_config("bp", time_budget=float(seconds_a), epochs=10**6, validate_every=5)
-    store[key_a] = forces_only_offset("bp", water[0], water[1][:100], water[2], config, callback=lambda r: bar.progress(
-        min(1.0, r.elapsed / seconds_a), text=f"Training on forces only: epoch {r.epoch}, {r.elapsed:.1f} s"))
-    bar.empty()
-offset_result = store.get(key_a)
+offset_config = default_config("bp", time_budget=float(seconds_a), epochs=10**6, validate_every=5)
+offset_job = ui.live_job("forces_only", f"▶️ Train BP on water forces only (α = 0, {seconds_a} s)", lambda progress:
+                         forces_only_offset("bp", water[0], water[1][:100], water[2], offset_config,
+                                            callback=job_callback(progress, offset_config)),
+                         disabled=water is None)
+offset_result = offset_job.result if offset_job is not None else None
 if offset_result is not None:
     columns = st.columns(4)
     columns[0].metric("Constant offset c", f"{offset_result.offset:.4f} eV")
@@ -487,16 +439,11 @@ size_choice = st.radio("Training-set sizes N", ["quick: N = 10, 100", "full: N =
                        index=0 if lecture else 1, horizontal=True, key="equal_cost_sizes")
 sizes = quick_sizes if size_choice.startswith("quick") else full_sizes
 steps = 200 if sizes == quick_sizes else 300
-key_b = ("equal-cost", sizes, steps)
-if water is not None and st.button(f"▶️ Train {2 * len(sizes)} BP models ({steps} optimiser steps each)",
-                                   key="run_equal_cost"):
-    bar = st.progress(0.0, text="Learning curves…")
-    config = default_config("bp")
-    store[key_b] = equal_cost_curves(
-        "bp", water[0], water[2], sizes, config, steps=steps,
-        progress=lambda done, total, what: bar.progress(done / total, text=f"{done}/{total} fits · now: {what}"))
-    bar.empty()
-curves = store.get(key_b)
+curves_job = ui.live_job("equal_cost", f"▶️ Train {2 * len(sizes)} BP models ({steps} optimiser steps each)",
+                         lambda progress: equal_cost_curves("bp", water[0], water[2], sizes, default_config("bp"),
+                                                            steps=steps, progress=steps_progress(progress)),
+                         disabled=water is None)
+curves = curves_job.result if curves_job is not None else None
 if curves is not None:
     ui.plot(learning_curves_figure(curves.sizes, curves.energy_mae, curves.force_mae), key="equal-cost")
     table = {"N (reference calculations)": curves.sizes}
@@ -512,15 +459,12 @@ if curves is not None:
 
 ui.render_lesson(SLUG, "rotation")
 seconds_c = 3 if lecture else 5
-key_c = ("rotation", seconds_c)
-if water is not None and st.button(f"▶️ Train a cartesian MLP and a BP model ({seconds_c} s each)",
-                                   key="run_rotation"):
-    bar = st.progress(0.0, text="Training…")
-    config = default_config("bp", time_budget=float(seconds_c), epochs=10**6, validate_every=5)
-    store[key_c] = rotation_test(water[0][:500], water[1][:100], water[2], config, progress=lambda done, total, what:
-                                 bar.progress(done / total, text=what))
-    bar.empty()
-rotation = store.get(key_c)
+rotation_config = default_config("bp", time_budget=float(seconds_c), epochs=10**6, validate_every=5)
+rotation_job = ui.live_job("rotation", f"▶️ Train a cartesian MLP and a BP model ({seconds_c} s each)",
+                           lambda progress: rotation_test(water[0][:500], water[1][:100], water[2], rotation_config,
+                                                          progress=steps_progress(progress)),
+                           disabled=water is None)
+rotation = rotation_job.result if rotation_job is not None else None
 if rotation is not None:
     labels = {"cartesian": "cartesian MLP", "bp": "Behler-Parrinello"}
     ui.plot(rotation_errors_figure(rotation.table("energy_mae_mev_per_atom"), rotation.table("force_rmse_mev_per_a"),
@@ -540,5 +484,5 @@ latest = st.session_state.get(RUN_KEY)
 ui.practice_section(SLUG, {
     "forces_only_offset": offset_result.offset if offset_result is not None else None,
     "test_force_mae": (latest["summary"]["force_mae"] if latest is not None and latest.get("summary")
-                       and latest["kind"] != "surface" else None),
+                       and KINDS[latest["kind"]].world == ATOMISTIC else None),
 })

@@ -18,8 +18,9 @@ from nnpes_core.analysis.slices import (
     curve_minimum, error_by_coverage, held_coordinates, load_slices, project_onto_slice, slice_coverage,
     slice_energies,
 )
-from nnpes_core.models import MODEL_KINDS, UnknownElementError
-from nnpes_core.models.surface import fit_surface_committee, sample_surface
+from nnpes_core.models import ATOMISTIC, UnknownElementError, model_kinds
+from nnpes_core.data.surface_points import surface_dataset
+from nnpes_core.surface_training import surface_committee
 from nnpes_core.potentials import MullerBrown, PySCFCalculator, grid
 from nnpes_core.viz import COLORS, axis_title
 from nnpes_core.viz.slices import ScanCurve, error_vs_spread_figure, scan_figure, slice_map
@@ -72,10 +73,10 @@ def model_on_slice(model_key: str, slice_key: str, _model, _frames):
 @st.cache_resource(show_spinner="Training a committee of 4 networks on Müller-Brown…", max_entries=8)
 def mb_committee(threshold: float, n_points: int, steps: int):
     surface = MullerBrown()
-    xy, energy = sample_surface(surface, n_points, seed=0, energy_max=threshold)
+    data = surface_dataset(surface, n_points, seed=0, energy_max=threshold)
     start = time.perf_counter()
-    committee = fit_surface_committee(xy, energy, n_members=4, width=32, depth=2, steps=steps, seed=0)
-    return committee, xy.numpy(), time.perf_counter() - start
+    committee = surface_committee(data, n_members=4, width=32, depth=2, steps=steps, seed=0)
+    return committee, data.positions.numpy(), time.perf_counter() - start
 
 
 @st.cache_data(show_spinner=False)
@@ -102,7 +103,7 @@ def water_models() -> dict[str, tuple[str, object]]:
                 "assets/scripts/train_pretrained.py); they appear here as soon as their files exist.")
     for name, entry in resources.session_models().items():
         model = entry.get("model")
-        if entry.get("kind") not in MODEL_KINDS or model is None:
+        if entry.get("kind") not in model_kinds(ATOMISTIC) or model is None:
             continue
         try:
             model.check_elements([8, 1, 1])
@@ -310,28 +311,25 @@ if shipped is not None:
         n_live = int(np.prod([len(v) for v in live_values]))
         st.caption(f"{n_live} B3LYP/6-31G* calculations: about {n_live * per_point:.0f} s on one core the first "
                    f"time (measured when the shipped slices were made: {per_point:.2f} s per point); points "
-                   "already in the disk cache come back at once. The stop button of the app (top right) stops it.")
-        if st.button("Compute this cut with PySCF now", key="live_compute", type="primary"):
+                   "already in the disk cache come back at once.")
+
+
+        def live_slice_work(job_progress, kind=live_kind, coordinates=live_coordinates, values=live_values):
             calculator = PySCFCalculator("b3lyp", "6-31g*")
-            bar = st.progress(0.0, text="PySCF: starting…")
-            counts = {"cache": 0}
-            started = time.perf_counter()
+            counts, started = {"cache": 0}, time.perf_counter()
 
             def progress(done: int, total: int) -> None:
                 counts["cache"] += int(calculator.from_cache)
-                bar.progress(done / total, text=f"PySCF B3LYP/6-31G*: point {done} of {total} "
-                                                f"({time.perf_counter() - started:.0f} s)")
+                job_progress.update(done / total, f"PySCF B3LYP/6-31G*: point {done} of {total} "
+                                                  f"({time.perf_counter() - started:.0f} s)")
 
-            try:
-                live = compute_reference_slice(live_kind, base, calculator, live_coordinates, live_values, progress)
-            except (ValueError, RuntimeError) as error:
-                ui.show_error(error, "PySCF")
-            else:
-                live.metadata = {"seconds": time.perf_counter() - started, "from_cache": counts["cache"],
-                                 "pyscf": pyscf.__version__}
-                st.session_state["live_slice"] = live
-            bar.empty()
-    live: ReferenceSlice | None = st.session_state.get("live_slice")
+            result = compute_reference_slice(kind, base, calculator, coordinates, values, progress)
+            result.metadata = {"seconds": time.perf_counter() - started, "from_cache": counts["cache"],
+                               "pyscf": pyscf.__version__}
+            return result
+
+        live_job = ui.live_job("live_slice", "Compute this cut with PySCF now", live_slice_work, button_type="primary")
+    live: ReferenceSlice | None = live_job.result if live_job is not None else None
     if live is not None and model_label is not None:
         live_frames = live.frames(base)
         live_key = f"live::{live.name}::{[v.tolist() for v in live.values]}"

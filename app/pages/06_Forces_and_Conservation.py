@@ -11,11 +11,12 @@ from ase.build import molecule
 
 import resources
 import ui
-from nnpes_core.analysis.conservation import curl_2d, force_field_from_energy, loop_work
-from nnpes_core.analysis.fields2d import force_on_grid, loop_work_by_radius, path_work, stokes_work, train_force_pair
+from nnpes_core.analysis.conservation import circle_work, curl_2d, force_on_grid, stokes_work, work_by_radius
+from nnpes_core.derivatives import force_field
+from nnpes_core.surface_training import train_force_pair
 from nnpes_core.calculator import NNPESCalculator
 from nnpes_core.dynamics import run_nve
-from nnpes_core.dynamics2d import gradient_force, no_grad_force, particle_swarm, velocity_verlet_2d
+from nnpes_core.dynamics2d import no_grad_force, particle_swarm, velocity_verlet_2d
 from nnpes_core.potentials import MullerBrown, grid
 from nnpes_core.viz import COLORS, axis_title
 from nnpes_core.viz.fields import (
@@ -49,7 +50,7 @@ def surface_grid(n: int):
 
 def field_functions(pair) -> dict:
     """name -> force callable xy [..., 2] -> F [..., 2] (differentiable, for the curl and the loop)."""
-    return {"reference −∇E": force_field_from_energy(SURFACE), "energy network −∇Ê": pair.energy_force,
+    return {"reference −∇E": force_field(SURFACE, create_graph=True), "energy network −∇Ê": pair.energy_force,
             "direct-force network": pair.direct_force}
 
 
@@ -59,12 +60,12 @@ def surface_dynamics(n_points: int, train_steps: int, start: tuple, kinetic_ener
     pair = force_pair(n_points, train_steps)
     positions, velocities = particle_swarm(start, n_particles, kinetic_energy, spread=0.05, seed=0)
     energy_net = pair.energy_fit.model
-    own = velocity_verlet_2d(gradient_force(energy_net), energy_net, positions, velocities, timestep, steps,
+    own = velocity_verlet_2d(force_field(energy_net), energy_net, positions, velocities, timestep, steps,
                              record_every=5)
     with torch.no_grad():
         reference_potential = SURFACE(torch.as_tensor(own.positions)).numpy()
     own_total = own.kinetic_energy + reference_potential
-    direct = velocity_verlet_2d(no_grad_force(pair.direct_fit.model), SURFACE, positions, velocities, timestep,
+    direct = velocity_verlet_2d(no_grad_force(pair.direct_fit.model.direct_forces), SURFACE, positions, velocities, timestep,
                                 steps, record_every=5)
     return own, own_total - own_total[:1], direct
 
@@ -98,7 +99,7 @@ functions = field_functions(pair)
 metrics = st.columns(3)
 metrics[0].metric("Force RMSE, energy network (held-out points)", f"{pair.test_force_rmse['energy']:.1f}")
 metrics[1].metric("Force RMSE, direct network (held-out points)", f"{pair.test_force_rmse['direct']:.1f}")
-metrics[2].metric("Training time, both", f"{pair.energy_fit.seconds + pair.direct_fit.seconds:.1f} s")
+metrics[2].metric("Training time, both", f"{pair.energy_fit.elapsed + pair.direct_fit.elapsed:.1f} s")
 
 n_arrows = 14 if lecture else 18
 X_arrows, Y_arrows, _ = surface_grid(n_arrows)
@@ -132,10 +133,11 @@ curls = {name: curl_2d(functions[name], X, Y) for name in FIELDS}
 max_curl = {name: float(np.max(np.abs(c))) for name, c in curls.items()}
 rows, direct_work = [], 0.0
 for name, force in functions.items():
-    work = loop_work(force, center, radius)
+    loop_result = circle_work(force, center, radius)
+    work = loop_result["work"]
     rows.append({"Force field": name, "max |curl| on the map": f"{max_curl[name]:.2e}",
                  "W = −∮F·dl": f"{work:.3e}", "−∬curl dA (Stokes)": f"{stokes_work(force, center, radius):.3e}",
-                 "∮|F·dl| (path work)": f"{path_work(force, center, radius):.1f}"})
+                 "∮|F·dl| (path work)": f"{loop_result['path_work']:.1f}"})
     if name == "direct-force network":
         direct_work = work
 left, right = st.columns([3, 1])
@@ -157,7 +159,7 @@ st.caption(f"Circle of radius {radius:.2f} around ({center_x:.2f}, {center_y:.2f
            f"maps on a {X.shape[1]} × {X.shape[0]} grid over the window; the colours saturate at the 98th "
            "percentile of |curl|. Grey dots: the training points.")
 radii = np.linspace(0.02, 0.5, 13 if lecture else 25)
-works = {name: (loop_work_by_radius(functions[name], center, radii), FIELDS[name]) for name in FIELDS}
+works = {name: (work_by_radius(functions[name], center, radii), FIELDS[name]) for name in FIELDS}
 ui.plot(loop_work_figure(radii, works, radius_title=axis_title("Loop radius", UNITS),
                          work_title=axis_title("|W| around the loop", UNITS),
                          title="Loop work against radius, same centre (log scale)"),

@@ -17,9 +17,10 @@ from nnpes_core.analysis.cost import scaling_model
 from nnpes_core.analysis.derivative_cost import (
     extrapolated_ratio, speedup_at_largest, time_force_methods, time_hessian_methods,
 )
-from nnpes_core.analysis.derivatives import DEFAULT_STEPS, FD_SCHEMES, fd_vs_autograd
+from nnpes_core.analysis.finite_differences import (
+    DEFAULT_STEPS, FD_SCHEMES, SCHEME_ORDER, branch_slopes, energy_evaluations, error_guides, fd_vs_autograd,
+)
 from nnpes_core.analysis.evaluation import energies
-from nnpes_core.analysis.fd_errors import SCHEME_ORDER, branch_slopes, energy_evaluations, error_guides
 from nnpes_core.analysis.frequency_comparison import (
     frequency_table, mass_weighted_spectrum, match_modes, model_minimum, triatomic_mode_name,
 )
@@ -183,28 +184,24 @@ controls, figure = side_by_side()
 with controls:
     dtype_name = st.radio("Precision of the timed model", list(DTYPES), key="cost_dtype", horizontal=True)
     st.caption(f"Architecture: {MODELS[model_name].split(' (')[0]} (the model chosen above), untrained, argon.")
-    run_full = st.button("Bigger series (to 1,024 atoms)", key="cost_full",
-                         help="Finite differences and full Hessians continue until one call would take about "
-                              "5 s: up to a minute in all.")
-full_key = f"derivative_costs::{kind}::{dtype_name}"
-if run_full:
-    sizes, max_seconds = PRESETS["full"]
-    structures = [fcc_cluster(n, jitter=0.05) for n in sizes]
-    timed_model = scaling_model(kind, 5.0, dtype=DTYPES[dtype_name])
-    with st.status("Timing on argon clusters…", expanded=True) as status:
-        bar = st.progress(0.0)
 
-        def report(done, total, message):
-            bar.progress(min(done / max(total, 1), 1.0), text=message)
 
+    def full_series(progress, kind=kind, dtype_name=dtype_name):
+        sizes, max_seconds = PRESETS["full"]
+        structures = [fcc_cluster(n, jitter=0.05) for n in sizes]
+        timed_model = scaling_model(kind, 5.0, dtype=DTYPES[dtype_name])
+        report = lambda done, total, message: progress.update(done / max(total, 1), message)  # noqa: E731
         forces = time_force_methods(timed_model, structures, DTYPES[dtype_name], max_seconds=max_seconds,
                                     progress=report, threads=TIMING_THREADS)
         hessians = time_hessian_methods(timed_model, structures, DTYPES[dtype_name], max_seconds=max_seconds,
                                         progress=report, threads=TIMING_THREADS)
-        st.session_state[full_key] = (forces, hessians)
-        status.update(label="Timing finished", state="complete", expanded=False)
-if full_key in st.session_state:
-    force_series, (hessian_series, hessian_checks) = st.session_state[full_key]
+        return forces, hessians
+
+    full_job = ui.live_job(f"derivative_costs::{kind}::{dtype_name}", "Bigger series (to 1,024 atoms)",
+                           full_series, help="Finite differences and full Hessians continue until one call would "
+                                             "take about 5 s: up to a minute in all.")
+if full_job is not None:
+    force_series, (hessian_series, hessian_checks) = full_job.result
 else:
     sizes, max_seconds = PRESETS[preset]
     force_series = force_timings(kind, dtype_name, sizes, max_seconds)
@@ -284,12 +281,10 @@ for other in MODELS:
             pass  # shown when that model is chosen
 if vibrations is not None and reference_analysis is not None:
     columns = st.columns(4)
-    columns[0].metric("Model: r(O–H)", f"{vibrations.atoms.get_distance(0, 1):.4f} Å",
-                      delta=f"{vibrations.atoms.get_distance(0, 1) - reference.atoms.get_distance(0, 1):+.4f} Å vs reference",
-                      delta_color="off")
-    columns[1].metric("Model: angle H–O–H", f"{vibrations.atoms.get_angle(1, 0, 2):.2f}°",
-                      delta=f"{vibrations.atoms.get_angle(1, 0, 2) - reference.atoms.get_angle(1, 0, 2):+.2f}° vs reference",
-                      delta_color="off")
+    ui.metric_vs(columns[0], "Model: r(O–H)", vibrations.atoms.get_distance(0, 1), reference.atoms.get_distance(0, 1),
+                 "Å", 4)
+    ui.metric_vs(columns[1], "Model: angle H–O–H", vibrations.atoms.get_angle(1, 0, 2),
+                 reference.atoms.get_angle(1, 0, 2), "°", 2)
     columns[2].metric("Largest force left after BFGS", f"{vibrations.max_force:.1e} eV/Å")
     columns[3].metric("Rigid motions projected out", f"{vibrations.analysis.n_rigid}")
 
@@ -335,23 +330,21 @@ if vibrations is not None and reference_analysis is not None:
 
 # The reference, live --------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "reference")
-if st.button("Recompute the reference with PySCF (B3LYP/6-31G*)", key="live_reference_button"):
+
+
+def live_reference_work(progress):
     from nnpes_core.potentials import PySCFCalculator
 
-    with st.status("PySCF B3LYP/6-31G* on water…", expanded=True) as status:
-        try:
-            live = compute_reference_hessian(molecule("H2O"), PySCFCalculator("b3lyp", "6-31g*"), fmax=1e-4,
-                                             delta=5e-3, progress=st.write)
-        except Exception as error:  # an SCF failure or a missing basis: one line, never a traceback
-            status.update(label="The PySCF calculation failed", state="error")
-            ui.show_error(error, "PySCF")
-        else:
-            st.session_state["live_reference"] = live
-            status.update(label=f"Done: {live.metadata['optimisation_calls']} + {live.metadata['hessian_calls']} "
-                                f"gradient calls in {live.metadata['seconds']:.1f} s "
-                                f"({live.metadata['calls_from_cache']} from the disk cache)",
-                          state="complete", expanded=False)
-            st.rerun()
+    return compute_reference_hessian(molecule("H2O"), PySCFCalculator("b3lyp", "6-31g*"), fmax=1e-4, delta=5e-3,
+                                     progress=lambda message: progress.update(message=str(message)))
+
+
+live_job = ui.live_job("live_reference", "Recompute the reference with PySCF (B3LYP/6-31G*)", live_reference_work)
+if live_job is not None and st.session_state.get("live_reference") is not live_job.result:
+    live = st.session_state["live_reference"] = live_job.result
+    st.caption(f"Done: {live.metadata['optimisation_calls']} + {live.metadata['hessian_calls']} gradient calls in "
+               f"{live.metadata['seconds']:.1f} s ({live.metadata['calls_from_cache']} from the disk cache)")
+    st.rerun()
 if reference is not None and reference_analysis is not None:
     st.caption(f"Reference in use: {reference_note}. Minimum r(O–H) = {reference.atoms.get_distance(0, 1):.4f} Å, "
                f"angle {reference.atoms.get_angle(1, 0, 2):.2f}°; harmonic wavenumbers "

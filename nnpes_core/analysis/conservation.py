@@ -1,15 +1,16 @@
 """Is a force field conservative? Curl and the work around closed loops.
 
 A force field is the negative gradient of some energy, F = -grad E, exactly when no work is gained
-going around any closed loop,  W = -∮ F · dR = 0.  In 2-D the local version is a zero curl,
-dF_y/dx - dF_x/dy = 0, and by Stokes' theorem W = -∬ curl F dA over the enclosed area.
-For F = -grad E of any model both vanish to round-off; a network that predicts forces directly
-(``direct``) has no such guarantee, and a molecule moved around a loop with it gains or loses energy —
-which is why its NVE dynamics drift.
+going around any closed loop: the work done against the field, W = -∮ F · dR, is zero. In 2-D the
+local version is a zero curl, dF_y/dx - dF_x/dy = 0, and by Stokes' theorem W = -∬ curl F dA over the
+enclosed area. For F = -grad E of any model both vanish to round-off; a network that predicts forces
+directly (``direct``) has no such guarantee, and a molecule moved around a loop with it gains or loses
+energy, which is why its NVE dynamics drift.
 
-Loops are parametrised by an angle theta on [0, 2 pi) at n equally spaced points. For a smooth periodic
-integrand the trapezoid rule on such points converges exponentially fast (spectral accuracy), so with
-~64 points the quadrature error is far below the effect being measured.
+Loops are parametrised by an angle theta on [0, 2 pi) at n equally spaced points, and ``loop_work`` is
+the one routine that integrates around them (2-D circles and loops of whole molecules alike). For a
+smooth periodic integrand the trapezoid rule on such points converges exponentially fast (spectral
+accuracy), so with ~64 points the quadrature error is far below the effect being measured.
 """
 from __future__ import annotations
 
@@ -21,22 +22,10 @@ from ase import Atoms
 from torch import nn
 
 from nnpes_core.analysis.evaluation import energies_and_forces
+from nnpes_core.derivatives import finite_difference
 
 ForceField2D = Callable[[torch.Tensor], torch.Tensor]  # xy [..., 2] -> F [..., 2]
 ForceField = Callable[[np.ndarray], np.ndarray]  # positions [n_points, N, 3] Å -> forces, eV/Å
-
-
-def force_field_from_energy(energy_fn: Callable[[torch.Tensor], torch.Tensor]) -> ForceField2D:
-    """F = -grad E of a 2-D surface (e.g. ``MullerBrown()``), differentiable again (for the curl)."""
-
-    def force(xy: torch.Tensor) -> torch.Tensor:
-        xy = torch.as_tensor(xy, dtype=torch.float64)
-        if not xy.requires_grad:
-            xy = xy.detach().requires_grad_(True)
-        (gradient,) = torch.autograd.grad(energy_fn(xy).sum(), xy, create_graph=True)
-        return -gradient
-
-    return force
 
 
 def _as_numpy(values) -> np.ndarray:
@@ -45,44 +34,43 @@ def _as_numpy(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
-def curl_2d(force_fn: ForceField2D, X, Y, step: float = 1e-5) -> np.ndarray:
-    """dF_y/dx - dF_x/dy on a grid (X, Y of the same shape), same shape as X.
+def _forces_at(force_fn: ForceField2D, points) -> np.ndarray:
+    return _as_numpy(force_fn(torch.as_tensor(np.asarray(points), dtype=torch.float64)))
 
-    By autograd when ``force_fn`` returns a tensor that depends differentiably on its input (each
-    point's force must depend on that point only), else by central differences with ``step``.
+
+# --- the work around a closed loop ------------------------------------------------------------------
+
+def loop_work(forces: np.ndarray, tangents: np.ndarray) -> dict[str, float]:
+    """W = -∮ F · dR/dtheta dtheta (the work done against the field), by the trapezoid rule on n equally
+    spaced theta; and the path work ∮ |F · dR|, the work done along the way, to judge W against.
+
+    ``forces`` and ``tangents`` (dR/dtheta) have the same shape [n_points, ...]; energy units of F·R.
     """
-    xy = torch.stack([torch.as_tensor(np.asarray(X), dtype=torch.float64),
-                      torch.as_tensor(np.asarray(Y), dtype=torch.float64)], dim=-1)
-    try:
-        tracked = xy.clone().requires_grad_(True)
-        force = force_fn(tracked)
-    except (RuntimeError, TypeError):  # e.g. a numpy function cannot take a tensor that needs grad
-        force = None
-    if isinstance(force, torch.Tensor) and force.requires_grad:
-        (d_fx,) = torch.autograd.grad(force[..., 0].sum(), tracked, retain_graph=True)
-        (d_fy,) = torch.autograd.grad(force[..., 1].sum(), tracked)
-        return _as_numpy(d_fy[..., 0] - d_fx[..., 1])
-
-    def component(shift: list[float], index: int) -> np.ndarray:
-        return _as_numpy(force_fn(xy + torch.tensor(shift, dtype=torch.float64)))[..., index]
-
-    d_fy_dx = (component([step, 0.0], 1) - component([-step, 0.0], 1)) / (2 * step)
-    d_fx_dy = (component([0.0, step], 0) - component([0.0, -step], 0)) / (2 * step)
-    return d_fy_dx - d_fx_dy
+    power = (np.asarray(forces) * np.asarray(tangents)).reshape(len(forces), -1).sum(axis=1)  # F · dR/dtheta
+    weight = 2 * np.pi / len(forces)
+    return {"work": float(-power.sum() * weight), "path_work": float(np.abs(power).sum() * weight)}
 
 
-def loop_work(force_fn: ForceField2D, center: Sequence[float], radius: float, n_points: int = 128) -> float:
-    """W = -∮ F · dl counter-clockwise around a circle (trapezoid rule, spectrally accurate).
-
-    ``force_fn`` is any callable taking xy [n_points, 2] (float64 tensor) to forces [n_points, 2]; W is
-    in the surface's energy units. Zero for F = -grad E; -curl * pi r^2 for a small loop otherwise.
-    """
+def circle(center: Sequence[float], radius: float, n_points: int = 128) -> tuple[np.ndarray, np.ndarray]:
+    """Points [n, 2] on a circle and dR/dtheta [n, 2] there (counter-clockwise, theta in [0, 2 pi))."""
     theta = 2 * np.pi * np.arange(n_points) / n_points
-    circle = np.stack([np.cos(theta), np.sin(theta)], axis=1)
-    points = np.asarray(center, dtype=float) + radius * circle  # [n_points, 2]
-    tangents = radius * np.stack([-np.sin(theta), np.cos(theta)], axis=1)  # dl/dtheta
-    force = _as_numpy(force_fn(torch.as_tensor(points, dtype=torch.float64)))
-    return float(-(force * tangents).sum() * (2 * np.pi / n_points))
+    points = np.asarray(center, dtype=float) + radius * np.stack([np.cos(theta), np.sin(theta)], axis=1)
+    tangents = radius * np.stack([-np.sin(theta), np.cos(theta)], axis=1)
+    return points, tangents
+
+
+def circle_work(force_fn: ForceField2D, center: Sequence[float], radius: float, n_points: int = 128
+                ) -> dict[str, float]:
+    """``loop_work`` of a 2-D force field around a circle: zero for F = -grad E, about -curl · pi r² for
+    a small circle otherwise."""
+    points, tangents = circle(center, radius, n_points)
+    return loop_work(_forces_at(force_fn, points), tangents)
+
+
+def work_by_radius(force_fn: ForceField2D, center: Sequence[float], radii: Sequence[float],
+                   n_points: int = 128) -> np.ndarray:
+    """W = -∮ F · dl around circles of each radius, [n_radii]."""
+    return np.array([circle_work(force_fn, center, float(r), n_points)["work"] for r in radii])
 
 
 def circular_loop(atoms: Atoms, radius: float = 0.1, n_points: int = 64,
@@ -117,12 +105,12 @@ def loop_tangents(path: np.ndarray) -> np.ndarray:
 
 def closed_loop_work(model_or_force_fn: nn.Module | ForceField, atoms: Atoms, path: np.ndarray | None = None,
                      dtype: torch.dtype = torch.float64) -> dict[str, float]:
-    """Work W = -∮ F · dR (eV) done by the forces as the molecule goes once around a closed loop.
+    """``loop_work`` (eV) as the molecule goes once around a closed loop in configuration space.
 
     ``path`` is the loop as positions [n_points, N, 3] Å at equally spaced parameter values (default:
     ``circular_loop(atoms)``, atom 0 on a 0.1 Å circle). Forces come from a model (all loop points in one
     batch) or from any callable positions [n_points, N, 3] -> forces [n_points, N, 3] eV/Å.
-    Returns ``work_ev`` and ``path_work_ev`` = ∮ |F · dR|, the work done along the way, to judge W against.
+    Returns ``work_ev`` (done against the forces) and ``path_work_ev`` = ∮ |F · dR|.
     """
     path = circular_loop(atoms) if path is None else np.asarray(path, dtype=float)
     if isinstance(model_or_force_fn, nn.Module):
@@ -134,7 +122,48 @@ def closed_loop_work(model_or_force_fn: nn.Module | ForceField, atoms: Atoms, pa
         forces = np.stack(energies_and_forces(model_or_force_fn, frames, dtype)[1])
     else:
         forces = _as_numpy(model_or_force_fn(path))
-    power = (forces * loop_tangents(path)).sum(axis=(1, 2))  # F . dR/dtheta, [n_points]
-    weight = 2 * np.pi / len(path)
-    return {"work_ev": float(-power.sum() * weight), "path_work_ev": float(np.abs(power).sum() * weight),
-            "n_points": len(path)}
+    work = loop_work(forces, loop_tangents(path))
+    return {"work_ev": work["work"], "path_work_ev": work["path_work"], "n_points": len(path)}
+
+
+# --- the curl ---------------------------------------------------------------------------------------
+
+def curl_2d(force_fn: ForceField2D, X, Y, step: float = 1e-5) -> np.ndarray:
+    """dF_y/dx - dF_x/dy on a grid (X, Y of the same shape), same shape as X.
+
+    By autograd when ``force_fn`` returns a tensor that depends differentiably on its input (each
+    point's force must depend on that point only), else by central differences with ``step``.
+    """
+    xy = torch.stack([torch.as_tensor(np.asarray(X), dtype=torch.float64),
+                      torch.as_tensor(np.asarray(Y), dtype=torch.float64)], dim=-1)
+    try:
+        tracked = xy.clone().requires_grad_(True)
+        force = force_fn(tracked)
+    except (RuntimeError, TypeError):  # e.g. a numpy function cannot take a tensor that needs grad
+        force = None
+    if isinstance(force, torch.Tensor) and force.requires_grad:
+        (d_fx,) = torch.autograd.grad(force[..., 0].sum(), tracked, retain_graph=True)
+        (d_fy,) = torch.autograd.grad(force[..., 1].sum(), tracked)
+        return _as_numpy(d_fy[..., 0] - d_fx[..., 1])
+    # shifting every point by the same (dx, dy) differentiates each point's own force
+    jacobian = finite_difference(lambda shift: _forces_at(force_fn, xy.numpy() + shift), np.zeros(2), step)
+    return jacobian[0][..., 1] - jacobian[1][..., 0]  # dF_y/dx - dF_x/dy
+
+
+def stokes_work(force_fn: ForceField2D, center: Sequence[float], radius: float, n_radial: int = 24,
+                n_angular: int = 64) -> float:
+    """-∬ curl F dA over the disc (Gauss-Legendre in r, trapezoid in theta): equals the loop work."""
+    nodes, weights = np.polynomial.legendre.leggauss(n_radial)
+    r = 0.5 * radius * (nodes + 1.0)  # [n_radial] on (0, radius)
+    r_weights = 0.5 * radius * weights
+    theta = 2 * np.pi * np.arange(n_angular) / n_angular
+    R, T = np.meshgrid(r, theta, indexing="ij")  # [n_radial, n_angular]
+    X, Y = center[0] + R * np.cos(T), center[1] + R * np.sin(T)
+    curl = curl_2d(force_fn, X, Y)
+    return float(-(curl * R * r_weights[:, None]).sum() * 2 * np.pi / n_angular)
+
+
+def force_on_grid(force_fn: ForceField2D, X: np.ndarray, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Force components U, V with the shape of X and Y (for a quiver plot)."""
+    force = _forces_at(force_fn, np.stack([X, Y], axis=-1))
+    return force[..., 0], force[..., 1]

@@ -26,7 +26,8 @@ from torch import nn
 
 from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.data.clusters import fcc_cluster
-from nnpes_core.models import build_model, energy_and_forces
+from nnpes_core.derivatives import energy_and_forces
+from nnpes_core.models import build_model
 from nnpes_core.threads import torch_threads
 
 ALL_PAIRS_CUTOFF = 1000.0  # Å: a "cutoff" larger than any cluster timed here, i.e. no cutoff at all
@@ -67,10 +68,8 @@ def scaling_model(kind: str = "equivariant", cutoff_radius: float | None = 5.0, 
 
     ``cutoff_radius=None`` gives the all-pairs model (a cutoff of ALL_PAIRS_CUTOFF Å)."""
     radius = ALL_PAIRS_CUTOFF if cutoff_radius is None else float(cutoff_radius)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = build_model(kind, [symbol_number], cutoff_radius=radius, **TIMING_OPTIONS.get(kind, {}))
-    return model.to(dtype).eval()
+    return build_model(kind, [symbol_number], seed=seed, dtype=dtype, cutoff_radius=radius,
+                       **TIMING_OPTIONS.get(kind, {})).eval()
 
 
 def _model_dtype_device(model: nn.Module) -> tuple[torch.dtype, torch.device]:

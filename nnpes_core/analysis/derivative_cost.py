@@ -29,10 +29,8 @@ from ase import Atoms
 from torch import nn
 
 from nnpes_core.analysis.cost import fit_power_law, predicted_seconds, TimingPoint
-from nnpes_core.analysis.derivatives import (
-    finite_difference_forces, hessian, hessian_vector_product, model_forces,
-)
-from nnpes_core.analysis.evaluation import energies, model_in_dtype
+from nnpes_core.analysis.evaluation import energies, hessian_vector_product, model_forces, model_hessian, model_in_dtype
+from nnpes_core.analysis.finite_differences import finite_difference_forces
 from nnpes_core.threads import torch_threads
 
 MAX_BATCH_ATOMS = 4000  # atoms per batch for the 6N displaced copies and the 3N Hessian rows (memory)
@@ -165,7 +163,7 @@ def _time_hessian_methods(model, structures, dtype, repeats, max_seconds, seed,
             rows = max(1, MAX_BATCH_ATOMS // len(atoms))
             matrix: list[np.ndarray] = []
             full.add(len(atoms), median_seconds(
-                lambda: matrix.append(hessian(model, atoms, dtype, rows_per_pass=rows)), repeats))
+                lambda: matrix.append(model_hessian(model, atoms, dtype, rows_per_pass=rows)), repeats))
             checks.append(float(np.abs(matrix[-1] @ vector - hessian_vector_product(model, atoms, vector, dtype)).max()))
     return series, checks
 

@@ -19,29 +19,16 @@ from ase import Atoms
 from ase.data import chemical_symbols
 
 from nnpes_core.analysis.evaluation import batch_for, model_in_dtype
+from nnpes_core.geometry import SymmetryOperation, rotation_about_axis  # noqa: F401  (for the page)
 from nnpes_core.models.behler_parrinello import (
     BehlerParrinello, angular_symmetry_functions, radial_symmetry_functions,
 )
 from nnpes_core.models.layers import cosine_cutoff
 
 
-def rotation_about_axis(axis, angle_degrees: float) -> np.ndarray:
-    """The rotation matrix [3, 3] by ``angle_degrees`` about ``axis`` (right-hand rule), Rodrigues' formula."""
-    axis = np.asarray(axis, dtype=float)
-    norm = np.linalg.norm(axis)
-    if norm == 0:
-        raise ValueError("the rotation axis must not be the zero vector")
-    x, y, z = axis / norm
-    angle = np.radians(angle_degrees)
-    cross = np.array([[0, -z, y], [z, 0, -x], [-y, x, 0]])
-    return np.eye(3) + np.sin(angle) * cross + (1 - np.cos(angle)) * cross @ cross
-
-
 def rotated_copy(atoms: Atoms, rotation: np.ndarray, translation=(0.0, 0.0, 0.0)) -> Atoms:
     """A copy of ``atoms`` with positions R -> Q R + t (rotation [3, 3] about the origin, t in Å)."""
-    moved = atoms.copy()
-    moved.positions = atoms.positions @ np.asarray(rotation, dtype=float).T + np.asarray(translation, dtype=float)
-    return moved
+    return SymmetryOperation.rotation(rotation, len(atoms), translation).apply(atoms)
 
 
 def g2_curve(distance: np.ndarray, eta: float, r_s: float, cutoff_radius: float) -> np.ndarray:

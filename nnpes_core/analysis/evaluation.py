@@ -2,9 +2,8 @@
 
 Every check in ``analysis`` runs the model on a handful of ``ase.Atoms`` put into ONE batch, in a chosen
 dtype, without touching the caller's model (a copy is converted when the dtypes differ) or any global
-torch setting. First derivatives come from the shared force function ``energy_and_forces``; second
-derivatives (Hessians, Hessian-vector products) need forces whose graph reaches positions we own, which
-``forces_with_graph`` provides (the same -dE/dR with its graph kept).
+torch setting. Every derivative comes from the one derivative module, ``nnpes_core.derivatives``: these
+are its wrappers for ``ase.Atoms`` (forces, Hessians, Hessian-vector products) returning numpy arrays.
 """
 from __future__ import annotations
 
@@ -17,7 +16,8 @@ from ase import Atoms
 from torch import nn
 
 from nnpes_core.data.batch import AtomicBatch
-from nnpes_core.models import energy_and_forces, energy_gradient_forces
+from nnpes_core import derivatives
+from nnpes_core.derivatives import energy_and_forces, energy_gradient_forces
 
 
 def model_dtype(model: nn.Module) -> torch.dtype:
@@ -69,19 +69,33 @@ def energies_and_forces(
     return energy.detach().cpu().double().numpy(), np.split(forces, splits)
 
 
-def forces_with_graph(
-    model: nn.Module, batch: AtomicBatch, conservative: bool | None = None
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(positions, forces [n_atoms, 3]) with the forces differentiable with respect to ``positions``.
+def gradient_forces(model: nn.Module, atoms: Atoms, dtype: torch.dtype = torch.float64) -> np.ndarray:
+    """-dE/dR [N, 3] eV/Å of the model's energy by autograd, for every model, the direct one included
+    (where these are NOT the forces it predicts)."""
+    model = model_in_dtype(model, dtype)
+    return energy_gradient_forces(model, batch_for(model, atoms, dtype))[1].detach().cpu().double().numpy()
 
-    The shared -dE/dR (``energy_gradient_forces``) with ``create_graph=True`` on a leaf we return.
-    ``conservative=None`` follows the model (the force head of ``direct``); ``conservative=True``
-    always differentiates the energy (the direct model's energy head).
-    """
-    positions = batch.positions.detach().requires_grad_(True)
-    moved = batch.with_positions(positions)
-    if conservative is None:
-        conservative = getattr(model, "conservative", True)
-    if not conservative:
-        return positions, model.direct_forces(moved)
-    return positions, energy_gradient_forces(model, moved, create_graph=True)[1]
+
+def model_forces(model: nn.Module, atoms: Atoms, dtype: torch.dtype = torch.float64) -> np.ndarray:
+    """The model's own forces [N, 3] eV/Å (-dE/dR by autograd; the force head for ``direct``)."""
+    return energies_and_forces(model, atoms, dtype)[1][0]
+
+
+def model_hessian(model: nn.Module, atoms: Atoms, dtype: torch.dtype = torch.float64,
+                  rows_per_pass: int | None = None) -> np.ndarray:
+    """K_ij = -dF_i/dx_j [3N, 3N] eV/Å² of one structure (the Hessian for conservative models), by
+    ``nnpes_core.derivatives.model_hessian``: all rows in one batched backward pass."""
+    model = model_in_dtype(model, dtype)
+    return derivatives.model_hessian(model, batch_for(model, atoms, dtype), rows_per_pass).cpu().double().numpy()
+
+
+def hessian_vector_product(model: nn.Module, atoms: Atoms, vector: np.ndarray,
+                           dtype: torch.dtype = torch.float64) -> np.ndarray:
+    """H v [3N] (eV/Å² times the units of v) by a double backward pass, never forming H (for the direct
+    model: K^T v with K the Jacobian of its force head)."""
+    model = model_in_dtype(model, dtype)
+    batch = batch_for(model, atoms, dtype)
+    direction = torch.as_tensor(np.asarray(vector), dtype=dtype, device=batch.positions.device)
+    product = derivatives.hessian_vector_product(derivatives.model_force_field(model, batch), batch.positions,
+                                                 direction)
+    return product.detach().cpu().double().numpy().reshape(-1)

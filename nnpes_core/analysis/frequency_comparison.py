@@ -20,7 +20,7 @@ from ase import Atoms
 from scipy.optimize import linear_sum_assignment
 from torch import nn
 
-from nnpes_core.analysis.derivatives import hessian
+from nnpes_core.analysis.evaluation import model_hessian
 from nnpes_core.analysis.vibrations import HarmonicAnalysis, harmonic_analysis
 from nnpes_core.calculator import NNPESCalculator
 from nnpes_core.data.samplers import optimize
@@ -47,7 +47,7 @@ def model_minimum(model: nn.Module, atoms: Atoms, dtype: torch.dtype = torch.flo
     energy = float(relaxed.get_potential_energy())
     max_force = float(np.abs(relaxed.get_forces()).max())
     relaxed.calc = None
-    matrix = hessian(calculator.model, relaxed, dtype)
+    matrix = model_hessian(calculator.model, relaxed, dtype)
     return ModelMinimum(relaxed, energy, max_force, matrix,
                         harmonic_analysis(matrix, relaxed.get_masses(), relaxed.positions))
 

@@ -17,7 +17,7 @@ import torch
 from ase import Atoms
 from torch import nn
 
-from nnpes_core.analysis.derivatives import hessian
+from nnpes_core.analysis.evaluation import model_hessian
 from nnpes_core.units import WAVENUMBER_PER_SQRT_EV_A2_AMU
 
 
@@ -73,7 +73,7 @@ def harmonic_analysis(hessian_matrix: np.ndarray, masses: np.ndarray, positions:
 
 def vibrational_analysis(model: nn.Module, atoms: Atoms, dtype: torch.dtype = torch.float64) -> HarmonicAnalysis:
     """Harmonic analysis of a model at the geometry ``atoms`` (which should be a minimum of the model)."""
-    return harmonic_analysis(hessian(model, atoms, dtype), atoms.get_masses(), atoms.positions)
+    return harmonic_analysis(model_hessian(model, atoms, dtype), atoms.get_masses(), atoms.positions)
 
 
 def mode_animation_frames(atoms: Atoms, mode: np.ndarray, amplitude: float = 0.3,

@@ -9,8 +9,7 @@ the same and the forces turn with the molecule,
 so the copies are exact labels for free. The lesson: the symmetry error shrinks with more copies but
 never reaches round-off, because a finite sample of orientations never pins down all of SO(3).
 
-The random rotations drawn here (``random_rotation_matrices``, ``random_rotation``) are the project's
-only ones: the water clusters and the symmetry checks draw theirs from the same functions.
+The rotations come from ``nnpes_core.geometry``, where every symmetry operation of the course is built.
 """
 from __future__ import annotations
 
@@ -21,23 +20,7 @@ from ase import Atoms
 from ase.calculators.singlepoint import SinglePointCalculator
 
 from nnpes_core.data.io import labelled_copy
-
-
-def random_rotation_matrices(n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` rotation matrices [n, 3, 3] drawn uniformly from SO(3) (random unit quaternions)."""
-    quaternions = rng.standard_normal((n, 4))
-    quaternions /= np.linalg.norm(quaternions, axis=1, keepdims=True)
-    w, x, y, z = quaternions.T
-    return np.stack([
-        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], axis=-1),
-        np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], axis=-1),
-        np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], axis=-1),
-    ], axis=1)
-
-
-def random_rotation(rng: np.random.Generator) -> np.ndarray:
-    """One rotation matrix [3, 3] drawn uniformly from SO(3): ``random_rotation_matrices`` with n = 1."""
-    return random_rotation_matrices(1, rng)[0]
+from nnpes_core.geometry import random_rotation_matrices
 
 
 def rotated_frame(atoms: Atoms, rotation: np.ndarray, about_centroid: bool = True) -> Atoms:

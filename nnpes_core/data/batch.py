@@ -36,6 +36,8 @@ class AtomicBatch:
     # only, so copies made by with_positions share them (MD reuses one list for many steps)
     _derived: dict = field(default_factory=dict, repr=False)
 
+    error_scale = 1e3  # training errors are reported in meV (meV/atom, meV/Å)
+
     @property
     def n_atoms(self) -> int:
         return len(self.numbers)

@@ -16,7 +16,7 @@ import numpy as np
 from ase import Atoms
 from ase.build import molecule
 
-from nnpes_core.data.augmentation import random_rotation_matrices
+from nnpes_core.geometry import random_rotation_matrices
 
 ARGON_LATTICE_CONSTANT = 5.26  # Å, solid argon near its triple point (nearest neighbours at a/√2 = 3.72 Å)
 

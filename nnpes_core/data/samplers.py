@@ -21,6 +21,7 @@ from ase.md.langevin import Langevin
 from ase.md.velocitydistribution import Stationary
 from ase.optimize import BFGS
 
+from nnpes_core.derivatives import finite_difference
 from nnpes_core.data.io import labelled_copy
 from nnpes_core.units import BOLTZMANN, FS, WAVENUMBER_PER_SQRT_EV_A2_AMU
 
@@ -88,16 +89,12 @@ def finite_difference_hessian(atoms: Atoms, calculator: Calculator, delta: float
     """H_ij = d^2E/dx_i dx_j = -dF_j/dx_i by central differences of the forces, [3N, 3N] eV/Å²."""
     work = atoms.copy()
     work.calc = calculator
-    n_coordinates = 3 * len(atoms)
-    hessian = np.zeros((n_coordinates, n_coordinates))
-    for coordinate in range(n_coordinates):
-        atom, axis = divmod(coordinate, 3)
-        displaced_forces = []
-        for sign in (1.0, -1.0):
-            work.positions = atoms.positions
-            work.positions[atom, axis] += sign * delta
-            displaced_forces.append(work.get_forces().ravel())
-        hessian[coordinate] = -(displaced_forces[0] - displaced_forces[1]) / (2 * delta)
+
+    def forces_at(positions: np.ndarray) -> np.ndarray:
+        work.positions = positions
+        return work.get_forces().ravel()
+
+    hessian = -finite_difference(forces_at, atoms.positions, delta)  # row i: -dF/dx_i, [3N, 3N]
     return 0.5 * (hessian + hessian.T)  # symmetric up to finite-difference noise
 
 

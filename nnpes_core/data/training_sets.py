@@ -21,6 +21,7 @@ import numpy as np
 from ase import Atoms
 from scipy.interpolate import CubicSpline
 
+from nnpes_core.derivatives import finite_difference
 from nnpes_core.data.io import DatasetError, labelled_copy, read_dataset, split_dataset
 
 # What the app accepts in one upload: enough for a real small-molecule data set, small enough to
@@ -75,7 +76,7 @@ def finite_difference_bond_forces(distances: Sequence[float], energy_at: Callabl
     ``energy_at(R)`` (eV), e.g. fresh FCI energies; two reference calculations per distance."""
     forces = np.zeros(len(distances))
     for index, distance in enumerate(distances):
-        forces[index] = -(energy_at(distance + step) - energy_at(distance - step)) / (2 * step)
+        forces[index] = -finite_difference(lambda r: energy_at(float(r[0])), [distance], step)[0]
         if progress is not None:
             progress(index + 1, len(distances))
     return forces

@@ -1,12 +1,14 @@
 """The model zoo and how models are built, saved and loaded.
 
-Every model maps an AtomicBatch to one energy per structure (eV); forces come from
-``energy_and_forces`` (-dE/dR by autograd), except for the direct-force counter-example.
-Checkpoints are plain dictionaries of tensors and numbers, loadable with
-``torch.load(path, weights_only=True)``.
+Every model maps a batch (of structures, or of points on a 2-D surface) to one energy per item;
+forces come from ``nnpes_core.derivatives.energy_and_forces`` (-dE/dR by autograd), except for the
+direct-force counter-examples. The registry (``registry.py``) lists every kind with its capabilities;
+``build_model(kind, ...)`` makes one. Checkpoints are plain dictionaries of tensors and numbers in ONE
+format for every kind (committees included), loadable with ``torch.load(path, weights_only=True)``.
 """
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -15,42 +17,24 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnpes_core.models.base import (
-    AtomisticModel, UnknownElementError, energy_and_forces, energy_gradient_forces,
-)
+from nnpes_core.derivatives import energy_and_forces, energy_gradient_forces
+from nnpes_core.models.base import AtomisticModel, UnknownElementError
 from nnpes_core.models.behler_parrinello import BehlerParrinello
 from nnpes_core.models.cartesian import CartesianMLP
 from nnpes_core.models.committee import Committee
 from nnpes_core.models.direct import DirectForceNet
 from nnpes_core.models.equivariant import EquivariantMPNN
+from nnpes_core.models.registry import (
+    ATOMISTIC, KINDS, SURFACE, ModelKind, build_model, elements_for, kind_spec, model_kinds,
+)
+from nnpes_core.models.surface import SurfaceDirectForce, SurfaceMLP
 
-MODEL_KINDS: dict[str, type[AtomisticModel]] = {
-    "cartesian": CartesianMLP,
-    "direct": DirectForceNet,
-    "bp": BehlerParrinello,
-    "equivariant": EquivariantMPNN,
-}
-DESCRIPTIONS = {
-    "cartesian": "MLP on raw Cartesian coordinates (not invariant: the counter-example)",
-    "direct": "network predicting forces directly (not conservative: the counter-example)",
-    "bp": "Behler-Parrinello: G2/G4 symmetry functions + per-element MLPs",
-    "equivariant": "E(3)-equivariant message passing, features up to l = 2",
-}
 CHECKPOINT_FORMAT = "nnpes-model/1"
+_LEGACY_SURFACE_FORMAT = "nnpes-surface/1"  # 2-D models saved before the formats were merged
 
 
 class ModelFileError(ValueError):
     """A file that is not a readable NN-PES Lab model."""
-
-
-def build_model(kind: str, elements, **config) -> AtomisticModel:
-    """A fresh model of the given kind; ``elements`` are atomic numbers (for cartesian: the
-    molecule's atomic numbers in order)."""
-    if kind not in MODEL_KINDS:
-        raise ValueError(f"unknown model kind {kind!r}: choose one of {', '.join(MODEL_KINDS)}")
-    if kind == "cartesian":
-        return CartesianMLP(numbers=list(elements), **config)
-    return MODEL_KINDS[kind](elements=list(elements), **config)
 
 
 def model_to_checkpoint(model: nn.Module, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -70,13 +54,15 @@ def model_to_checkpoint(model: nn.Module, metadata: dict[str, Any] | None = None
 
 
 def model_from_checkpoint(checkpoint: dict[str, Any]) -> nn.Module:
-    if checkpoint.get("format") != CHECKPOINT_FORMAT:
+    if checkpoint.get("format") not in (CHECKPOINT_FORMAT, _LEGACY_SURFACE_FORMAT):
         raise ModelFileError("not an NN-PES Lab model file (unknown format)")
     if checkpoint["kind"] == "committee":
         return Committee([model_from_checkpoint(m) for m in checkpoint["members"]])
     config = dict(checkpoint["config"])
     kind = checkpoint["kind"]
-    elements = config.pop("numbers" if kind == "cartesian" else "elements")
+    if kind not in KINDS:
+        raise ModelFileError(f"unknown model kind {kind!r} in the file")
+    elements = config.pop("numbers" if kind == "cartesian" else "elements", ())
     model = build_model(kind, elements, **config)
     model = model.to(getattr(torch, checkpoint.get("dtype", "float64")))
     model.load_state_dict(checkpoint["state_dict"])
@@ -84,7 +70,10 @@ def model_from_checkpoint(checkpoint: dict[str, Any]) -> nn.Module:
 
 
 def save_model(model: nn.Module, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> Path:
-    """Write atomically (temporary file, then rename): a crash never leaves half a model behind."""
+    """Write atomically (temporary file, then rename): a crash never leaves half a model behind.
+
+    ``metadata`` is provenance (kind, settings, data, metrics, versions): ``nnpes eval`` and the app
+    show it; ``load_model`` puts it in ``model.metadata``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -99,6 +88,13 @@ def save_model(model: nn.Module, path: str | os.PathLike, metadata: dict[str, An
     return path
 
 
+def checkpoint_bytes(model: nn.Module, metadata: dict[str, Any] | None = None) -> bytes:
+    """The model file's bytes (for a download button); ``load_model`` reads them back."""
+    buffer = io.BytesIO()
+    torch.save(model_to_checkpoint(model, metadata), buffer)
+    return buffer.getvalue()
+
+
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     path = Path(path)
     if not path.is_file():
@@ -107,7 +103,8 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # pickle/zip errors: not a model we wrote
         raise ModelFileError(f"cannot read model file {path}: {type(error).__name__}") from None
-    if not isinstance(checkpoint, dict) or checkpoint.get("format") != CHECKPOINT_FORMAT:
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") not in (CHECKPOINT_FORMAT,
+                                                                              _LEGACY_SURFACE_FORMAT):
         raise ModelFileError(f"{path} is not an NN-PES Lab model file")
     return checkpoint
 
@@ -118,7 +115,7 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu",
     checkpoint = load_checkpoint(path)
     try:
         model = model_from_checkpoint(checkpoint)
-    except (KeyError, TypeError, RuntimeError) as error:
+    except (KeyError, TypeError, RuntimeError, ValueError) as error:
         raise ModelFileError(f"{path} is damaged or from an incompatible version: {error}") from None
     model.metadata = checkpoint.get("metadata", {})
     if dtype is not None:
@@ -127,8 +124,9 @@ def load_model(path: str | os.PathLike, device: str | torch.device = "cpu",
 
 
 __all__ = [
-    "AtomisticModel", "BehlerParrinello", "CartesianMLP", "Committee", "DirectForceNet",
-    "EquivariantMPNN", "MODEL_KINDS", "DESCRIPTIONS", "ModelFileError", "UnknownElementError",
-    "build_model", "energy_and_forces", "energy_gradient_forces", "load_model", "load_checkpoint", "save_model",
-    "model_to_checkpoint", "model_from_checkpoint",
+    "AtomisticModel", "BehlerParrinello", "CartesianMLP", "Committee", "DirectForceNet", "EquivariantMPNN",
+    "SurfaceMLP", "SurfaceDirectForce", "ModelKind", "KINDS", "ATOMISTIC", "SURFACE", "model_kinds", "kind_spec",
+    "elements_for", "build_model", "ModelFileError", "UnknownElementError", "energy_and_forces",
+    "energy_gradient_forces", "load_model", "load_checkpoint", "save_model", "model_to_checkpoint",
+    "model_from_checkpoint", "checkpoint_bytes", "CHECKPOINT_FORMAT",
 ]

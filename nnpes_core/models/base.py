@@ -7,8 +7,8 @@ atomic energies,
 
 where the per-element reference energies and the scale come from the training data, so the network
 only learns an O(1) correction. Forces are always F = -dE/dR by automatic differentiation, in
-``energy_and_forces`` below: the force field is conservative by construction. The one exception is the
-direct-force counter-example, which says so with ``conservative = False``.
+``nnpes_core.derivatives.energy_and_forces``: the force field is conservative by construction. The one
+exception is the direct-force counter-example, which says so with ``conservative = False``.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ class AtomisticModel(nn.Module):
     kind: ClassVar[str] = ""
     conservative: ClassVar[bool] = True  # forces are -dE/dR
     local: ClassVar[bool] = True  # energy is a sum of atomic energies within a cutoff
+    invariant: ClassVar[bool] = True  # energy unchanged by rotation, reflection, translation, permutation
 
     def __init__(self, elements: Sequence[int], cutoff_radius: float):
         super().__init__()
@@ -92,36 +93,6 @@ class AtomisticModel(nn.Module):
     def fit_to_data(self, batch: AtomicBatch, use_energies: bool = True) -> None:
         """Set energy shift/scale (and any input normalisation) from the training data."""
         fit_energy_normalisation(self, batch, use_energies)
-
-
-def energy_and_forces(
-    model: nn.Module, batch: AtomicBatch, training: bool = False
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Energies [n_structures] (eV) and forces [n_atoms, 3] (eV/Å) — forces as -dE/dR by autograd.
-
-    With ``training=True`` the gradient keeps its graph (create_graph) so that a loss on the forces
-    can itself be differentiated with respect to the parameters.
-    """
-    if not getattr(model, "conservative", True):
-        return model(batch), model.direct_forces(batch)
-    return energy_gradient_forces(model, batch, create_graph=training)
-
-
-def energy_gradient_forces(
-    model: nn.Module, batch: AtomicBatch, create_graph: bool = False
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Energies and F = -dE/dR by reverse-mode autograd: one backward pass gives all 3N components.
-
-    For every model, the direct-force one included (there these are NOT the forces it predicts).
-    Positions that already require gradients are used as they are, so that second derivatives
-    (Hessians) can be taken with respect to them.
-    """
-    positions = batch.positions
-    if not positions.requires_grad:
-        positions = positions.detach().requires_grad_(True)
-    energy = model(batch.with_positions(positions))
-    (gradient,) = torch.autograd.grad(energy.sum(), positions, create_graph=create_graph)
-    return energy, -gradient
 
 
 def composition(batch: AtomicBatch, elements: Sequence[int]) -> torch.Tensor:

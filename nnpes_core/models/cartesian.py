@@ -20,6 +20,7 @@ from nnpes_core.models.layers import mlp
 class CartesianMLP(AtomisticModel):
     kind = "cartesian"
     local = False
+    invariant = False
 
     def __init__(self, numbers: Sequence[int], hidden: Sequence[int] = (128, 128),
                  cutoff_radius: float = 5.0):

@@ -31,6 +31,7 @@ from pyscf import ao2mo, dft, fci, gto, scf
 from pyscf.dft import libxc
 from pyscf.fci import cistring
 
+from nnpes_core.derivatives import finite_difference
 from nnpes_core.potentials.cache import cache_key, load_result, resolve_cache_dir, round_positions, store_result
 from nnpes_core.units import BOHR, HARTREE
 
@@ -258,14 +259,5 @@ class PySCFCalculator(Calculator):
 
     def finite_difference_forces(self, atoms: Atoms) -> np.ndarray:
         """F = -dE/dR by central differences, (E(R - h) - E(R + h)) / 2h, [n_atoms, 3] eV/Å."""
-        step = self.parameters["fd_step"]
-        forces = np.zeros((len(atoms), 3))
-        for atom in range(len(atoms)):
-            for axis in range(3):
-                shifted = atoms.positions.copy()
-                shifted[atom, axis] += step
-                energy_plus = self.ground_state_energy(atoms.numbers, shifted)
-                shifted[atom, axis] -= 2 * step
-                energy_minus = self.ground_state_energy(atoms.numbers, shifted)
-                forces[atom, axis] = -(energy_plus - energy_minus) / (2 * step)
-        return forces
+        energy_at = lambda positions: self.ground_state_energy(atoms.numbers, positions)  # noqa: E731
+        return -finite_difference(energy_at, atoms.positions, self.parameters["fd_step"]).reshape(len(atoms), 3)

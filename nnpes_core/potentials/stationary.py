@@ -11,31 +11,19 @@ from typing import Callable
 import numpy as np
 import torch
 
+from nnpes_core import derivatives
+
 EnergyFunction = Callable[[torch.Tensor], torch.Tensor]  # xy [..., 2] -> energy [...]
 
 
-def _as_points(xy) -> torch.Tensor:
-    """A detached float tensor that tracks gradients (float64 unless already floating point)."""
-    points = torch.as_tensor(xy)
-    if not points.is_floating_point():
-        points = points.to(torch.float64)
-    return points.detach().clone().requires_grad_(True)
-
-
 def gradient(surface: EnergyFunction, xy, create_graph: bool = False) -> torch.Tensor:
-    """dE/d(x, y) at points ``xy`` [..., 2] -> [..., 2], by autograd."""
-    points = _as_points(xy)
-    energy = surface(points)
-    (grad,) = torch.autograd.grad(energy.sum(), points, create_graph=create_graph)
-    return grad
+    """dE/d(x, y) at points ``xy`` [..., 2] -> [..., 2] (the one derivative module's gradient)."""
+    return derivatives.gradient(surface, xy, create_graph)[1]
 
 
 def hessian(surface: EnergyFunction, xy) -> torch.Tensor:
-    """Second derivatives d^2E/dq_i dq_j at points ``xy`` [..., 2] -> [..., 2, 2], by autograd."""
-    points = _as_points(xy)
-    (grad,) = torch.autograd.grad(surface(points).sum(), points, create_graph=True)  # [..., 2]
-    rows = [torch.autograd.grad(grad[..., i].sum(), points, retain_graph=True)[0] for i in range(2)]
-    return torch.stack(rows, dim=-2).detach()
+    """Second derivatives d^2E/dq_i dq_j at points ``xy`` [..., 2] -> [..., 2, 2]."""
+    return derivatives.point_hessians(surface, xy)
 
 
 def classify(surface: EnergyFunction, xy, tolerance: float = 1e-8) -> str:

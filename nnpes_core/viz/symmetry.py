@@ -1,6 +1,6 @@
 """Figures of the symmetry lesson: symmetry error against data augmentation, Hessian blocks before and
 after a rotation. Built from plain numbers and arrays (see ``analysis.augmentation_study`` and
-``analysis.symmetry_operations``)."""
+``analysis.symmetry``)."""
 from __future__ import annotations
 
 from typing import Mapping, Sequence
