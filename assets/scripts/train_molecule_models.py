@@ -28,10 +28,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from nnpes_core.analysis.frequency_comparison import frequency_table, model_minimum  # noqa: E402
 from nnpes_core.analysis.vibrations import harmonic_analysis  # noqa: E402
+from nnpes_core.cli import file_sha256  # noqa: E402
 from nnpes_core.data import read_dataset  # noqa: E402
 from nnpes_core.data.batch import AtomicBatch  # noqa: E402
 from nnpes_core.data.reference_hessian import read_reference_hessian  # noqa: E402
-from nnpes_core.models import save_model  # noqa: E402
 from nnpes_core.threads import torch_threads  # noqa: E402
 from nnpes_core.training import default_config, error_metrics, train_new_model  # noqa: E402
 
@@ -69,12 +69,13 @@ def main() -> None:
                                  for part in ("train", "val", "test", "hot"))
         seconds = SECONDS * args.scale
         config = default_config(KIND, time_budget=seconds, epochs=10**9, seed=SEED)
+        path = config.checkpoint_path = MODELS / f"{stem}_bp.pt"  # the trainer writes the best model, with provenance
+        data = {part: {"file": f"assets/data/{stem}_b3lyp_631gs_{part}.extxyz", "structures": len(frames),
+                       "sha256": file_sha256(DATA / f"{stem}_b3lyp_631gs_{part}.extxyz")}
+                for part, frames in (("train", train), ("val", val))}
         print(f"{name}: training {KIND} on {len(train)} structures for {seconds:.0f} s "
               f"({config.threads} thread, {config.dtype})", flush=True)
-        result = train_new_model(KIND, train, val, config)
-        path = save_model(result.model, MODELS / f"{stem}_bp.pt", {
-            "trained_on": f"{stem}_b3lyp_631gs_train.extxyz", "seconds": seconds, "epochs": result.epochs_run,
-            "best_epoch": result.best_epoch, "seed": SEED})
+        result = train_new_model(KIND, train, val, config, metadata={"data": data})
         test_metrics, hot_metrics = errors(result.model, test), errors(result.model, hot)
         mean_cm1, max_cm1 = frequency_errors(result.model, stem)
         rows.append((stem, name, seconds, result.epochs_run, test_metrics, hot_metrics, mean_cm1, max_cm1))
