@@ -121,13 +121,22 @@ def hessian_vector_product(force_fn: Callable[[torch.Tensor], torch.Tensor], pos
     return product
 
 
-def point_hessians(energy_fn: EnergyFunction, points: torch.Tensor) -> torch.Tensor:
-    """d²E/dq_i dq_j at independent points [..., d] -> [..., d, d] (a 2-D surface, a 1-D curve):
-    d reverse passes, each giving row i at every point at once."""
+def point_jacobians(field: Callable[[torch.Tensor], torch.Tensor], points: torch.Tensor,
+                    create_graph: bool = False) -> torch.Tensor:
+    """dF_i/dq_j of a vector field at independent points [..., d] -> [..., d, d] (each point's value must
+    depend on that point only): d reverse passes, each giving row i at every point at once."""
     points = _tracked(points)
-    _, grad = gradient(energy_fn, points, create_graph=True)
-    rows = [torch.autograd.grad(grad[..., i].sum(), points, retain_graph=True)[0] for i in range(points.shape[-1])]
-    return torch.stack(rows, dim=-2).detach()
+    values = field(points)
+    rows = [torch.autograd.grad(values[..., i].sum(), points, retain_graph=True, create_graph=create_graph)[0]
+            for i in range(values.shape[-1])]
+    return torch.stack(rows, dim=-2)
+
+
+def point_hessians(energy_fn: EnergyFunction, points: torch.Tensor) -> torch.Tensor:
+    """d²E/dq_i dq_j at independent points [..., d] -> [..., d, d] (a 2-D surface, a 1-D curve): the
+    Jacobian of the gradient field."""
+    gradient_field = lambda q: gradient(energy_fn, q, create_graph=True)[1]  # noqa: E731
+    return point_jacobians(gradient_field, points).detach()
 
 
 def model_hessian(model: torch.nn.Module, batch, rows_per_pass: int | None = None) -> torch.Tensor:

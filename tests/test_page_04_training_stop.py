@@ -1,9 +1,8 @@
-"""Lesson 4 in a real browser: the Stop button interrupts a live training and the best model is kept.
+"""Lesson 4 in a real browser: the Stop button ends a live training and the best model is kept.
 
-Streamlit answers a click during a script run by rerunning the page, which raises inside the training
-callback; the trainer restores the best weights in a ``finally`` block, and the next script run shows
-the run as stopped, with test errors, parity plots and a download. Only a real server and browser
-exercise that path end to end.
+Training runs in the server's job pool; the page polls it (live curves) and its Stop button asks the job to
+end after the current epoch. The trainer keeps the best weights, and the page shows the run as stopped, with
+test errors, parity plots and a download. Only a real server and browser exercise that path end to end.
 """
 from __future__ import annotations
 
@@ -32,7 +31,7 @@ def test_stop_button_keeps_the_best_model(chromium, app_server):
         page.get_by_text("Epoch", exact=True).first.wait_for(timeout=60_000)  # at least one epoch drawn
         time.sleep(2.0)
         started = time.monotonic()
-        page.get_by_role("button", name="Stop (keep the best model)").click()
+        page.get_by_role("button", name="Stop (keep what is done)").click()
         try:
             page.get_by_text("Stopped: the best epoch so far is kept").first.wait_for(timeout=30_000)
         except Exception:

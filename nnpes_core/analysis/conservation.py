@@ -22,7 +22,7 @@ from ase import Atoms
 from torch import nn
 
 from nnpes_core.analysis.evaluation import energies_and_forces
-from nnpes_core.derivatives import finite_difference
+from nnpes_core.derivatives import finite_difference, point_jacobians
 
 ForceField2D = Callable[[torch.Tensor], torch.Tensor]  # xy [..., 2] -> F [..., 2]
 ForceField = Callable[[np.ndarray], np.ndarray]  # positions [n_points, N, 3] Å -> forces, eV/Å
@@ -137,14 +137,12 @@ def curl_2d(force_fn: ForceField2D, X, Y, step: float = 1e-5) -> np.ndarray:
     xy = torch.stack([torch.as_tensor(np.asarray(X), dtype=torch.float64),
                       torch.as_tensor(np.asarray(Y), dtype=torch.float64)], dim=-1)
     try:
-        tracked = xy.clone().requires_grad_(True)
-        force = force_fn(tracked)
-    except (RuntimeError, TypeError):  # e.g. a numpy function cannot take a tensor that needs grad
-        force = None
-    if isinstance(force, torch.Tensor) and force.requires_grad:
-        (d_fx,) = torch.autograd.grad(force[..., 0].sum(), tracked, retain_graph=True)
-        (d_fy,) = torch.autograd.grad(force[..., 1].sum(), tracked)
-        return _as_numpy(d_fy[..., 0] - d_fx[..., 1])
+        differentiable = force_fn(xy.clone().requires_grad_(True)).requires_grad
+    except (RuntimeError, TypeError, AttributeError):  # e.g. a numpy function cannot take a tracked tensor
+        differentiable = False
+    if differentiable:
+        jacobian = point_jacobians(force_fn, xy)  # [..., 2, 2]: dF_i/dq_j
+        return _as_numpy(jacobian[..., 1, 0] - jacobian[..., 0, 1])
     # shifting every point by the same (dx, dy) differentiates each point's own force
     jacobian = finite_difference(lambda shift: _forces_at(force_fn, xy.numpy() + shift), np.zeros(2), step)
     return jacobian[0][..., 1] - jacobian[1][..., 0]  # dF_y/dx - dF_x/dy
