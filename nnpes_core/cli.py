@@ -234,6 +234,8 @@ def command_vib(args) -> None:
     atoms = _read(args.structure, require_energy=False, require_forces=False)[0] if args.structure \
         else molecule(args.molecule)
     atoms.calc = None
+    if len(atoms) < 2:
+        raise CommandError("a single atom has no vibrations: give a molecule")
     substitutions = parse_isotopes(args.isotope) if args.isotope else {}
     isotope_masses(atoms, substitutions)  # every check before the (slow) optimisation
     if args.fmax <= 0:
@@ -253,9 +255,10 @@ def command_vib(args) -> None:
             from nnpes_core.potentials import PySCFCalculator
 
             source = f"PySCF {args.method}/{args.basis}"
+            calculator = PySCFCalculator(args.method, args.basis)  # checks the method first
             if not args.json:
                 print(f"optimising with {source}, then 6N = {6 * len(atoms)} gradients for the Hessian", flush=True)
-            reference = compute_reference_hessian(atoms, PySCFCalculator(args.method, args.basis), fmax=args.fmax)
+            reference = compute_reference_hessian(atoms, calculator, fmax=args.fmax)
             minimum, energy, hessian = reference.atoms, reference.energy, reference.hessian
     except RuntimeError as error:  # BFGS did not converge, SCF did not converge
         raise CommandError(str(error)) from None

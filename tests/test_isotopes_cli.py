@@ -74,3 +74,25 @@ def test_vib_on_the_ammonia_model_gives_six_modes_near_the_reference(capsys):
     np.testing.assert_allclose(result["frequencies_cm1"], reference, atol=40)
     pairs = np.array(result["frequencies_cm1"])
     assert abs(pairs[1] - pairs[2]) < 5 and abs(pairs[4] - pairs[5]) < 5  # degenerate pairs stay (nearly) paired
+
+
+@pytest.mark.parametrize("content, message", [
+    (bytes(range(200, 256)) * 4, "not a valid extended-XYZ file"),
+    (b"1\nProperties=species:S:1:pos:R:3\nH 0 0 0\n", "a single atom has no vibrations"),
+    (b"2\nProperties=species:S:1:pos:R:3\nH 0 0 0\nH 0 0 0\n", ""),  # coinciding atoms: refused by the reader
+])
+def test_broken_structure_files_are_one_line(tmp_path, capsys, content, message):
+    path = tmp_path / "broken.extxyz"
+    path.write_bytes(content)
+    assert main(["vib", "--model", WATER_MODEL, "--structure", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.err.count("\n") == 1 and captured.out == ""
+
+
+def test_a_broken_model_file_or_method_is_one_line(tmp_path, capsys):
+    garbage = tmp_path / "model.pt"
+    garbage.write_bytes(b"not a model")
+    assert main(["vib", "--model", str(garbage), "--molecule", "H2O"]) == 2
+    assert main(["vib", "--method", "nonsense", "--molecule", "H2O"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 2 and "unknown method 'nonsense'" in captured.err and captured.out == ""
