@@ -141,3 +141,15 @@ def test_isotopes_must_fit_the_structure(water):
     with pytest.raises(IsotopeError, match="unknown isotope 2O"):
         isotope_masses(water.atoms, "0=2")
     assert parse_isotopes("h=2, 0=18") == {"H": 2, 0: 18}
+
+
+def test_isotopologue_table_reports_each_isotopologue_from_the_parent_hessian(water):
+    from nnpes_core.analysis.isotopes import isotopologue_table
+
+    rows = isotopologue_table(water.hessian, water.atoms, {"H2O": None, "HDO": "1=2", "D2O": "H=2"})
+    assert [row["isotopologue"] for row in rows] == ["H2O", "HDO", "D2O"]
+    assert rows[0]["frequency_product"] == pytest.approx(1.0) and rows[0]["product_rule"] == pytest.approx(1.0)
+    np.testing.assert_allclose(rows[2]["wavenumbers_cm1"], analysis(water, "H=2").wavenumbers)
+    assert rows[0]["zero_point_energy_eV"] > rows[1]["zero_point_energy_eV"] > rows[2]["zero_point_energy_eV"]
+    for row in rows:
+        assert row["frequency_product"] == pytest.approx(row["product_rule"], rel=1e-4)
