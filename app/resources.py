@@ -7,11 +7,14 @@ The pattern for page authors:
 - heavy objects (torch models): ``@st.cache_resource`` — one object per process, shared by every
   session. An ASE calculator keeps state (the last atoms and results), so each session gets its own
   copy of the shared one (:func:`load_pretrained`); never hand the shared object itself to a page.
-- a missing file is a clear message in the page and a ``None`` result, never a traceback:
+- the shipped files are committed, so a missing or unreadable one is an error: one red line in the page
+  and a ``None`` result, never a traceback:
 
-      calculator = resources.load_pretrained("bp")
+      calculator = resources.load_pretrained("water_bp")
       if calculator is None:
           st.stop()
+
+- where a page shows a model, ``describe_model`` says where it came from (its provenance).
 """
 from __future__ import annotations
 
@@ -39,12 +42,11 @@ def _shared_calculator(path: str, modified: float):
 def load_pretrained(kind: str):
     """This session's copy of the pretrained model assets/models/<kind>.pt as an ASE calculator.
 
-    Shows a message and returns None when the file is not there yet.
+    The models are committed: a missing file is an error in the page (one line) and None.
     """
     path = MODELS_DIR / f"{kind}.pt"
     if not path.is_file():
-        st.info(f"The pretrained **{kind}** model is not available yet (no `assets/models/{kind}.pt`). "
-                "It is created by the model scripts in the repository; until then this part of the page is empty.")
+        st.error(f"The pretrained model file assets/models/{kind}.pt is missing from this installation.", icon="⚠️")
         return None
     modified = path.stat().st_mtime
     session_key = f"pretrained::{kind}::{modified}"
@@ -68,17 +70,52 @@ def _read_structures(path: str, modified: float) -> list[Atoms]:
 def load_dataset(name: str) -> list[Atoms] | None:
     """All structures of assets/data/<name>.extxyz (energies and forces attached), a copy per call.
 
-    Shows a message and returns None when the file is not there yet.
+    The datasets are committed: a missing file is an error in the page (one line) and None.
     """
     path = DATA_DIR / f"{name}.extxyz"
     if not path.is_file():
-        st.info(f"The dataset **{name}** is not available yet (no `assets/data/{name}.extxyz`).")
+        st.error(f"The dataset file assets/data/{name}.extxyz is missing from this installation.", icon="⚠️")
         return None
     try:
         return _read_structures(str(path), path.stat().st_mtime)
     except ValueError as error:  # nnpes_core.data.io.DatasetError: one line that names the problem
         st.error(f"Could not read the dataset {name}: {error}", icon="⚠️")
         return None
+
+
+def describe_model(model, name: str | None = None) -> str:
+    """One line of provenance from a model's metadata (what ``save_model`` / training wrote into it):
+    the data it was trained on, how long, the settings, why it stopped, the software versions."""
+    metadata = dict(getattr(model, "metadata", None) or {})
+    parts = [f"**{name}**"] if name else []
+    if metadata.get("members"):
+        parts.append(f"a committee of {metadata['members']} members")
+    if metadata.get("trained_on") or metadata.get("dataset"):
+        parts.append(f"trained on {metadata.get('trained_on') or metadata.get('dataset')}")
+    training = metadata.get("training") or {}
+    epochs = metadata.get("epochs_run", metadata.get("epochs"))
+    if metadata.get("seconds") is not None:
+        parts.append(f"{float(metadata['seconds']):.0f} s" + (f", {epochs} epochs" if epochs else ""))
+    elif epochs:
+        parts.append(f"{epochs} epochs")
+    settings = [f"{label} = {training[key]:g}" for key, label in (("alpha", "α"), ("beta", "β"),
+                                                                   ("learning_rate", "learning rate"))
+                if isinstance(training.get(key), (int, float))]
+    settings += [str(training[key]) for key in ("dtype",) if training.get(key)]
+    if training.get("seed") is not None:
+        settings.append(f"seed {training['seed']}")
+    if settings:
+        parts.append(", ".join(settings))
+    if metadata.get("best_epoch"):
+        parts.append(f"best validation epoch {metadata['best_epoch']}")
+    if metadata.get("stop_reason"):
+        parts.append(f"stopped: {metadata['stop_reason']}")
+    versions = metadata.get("versions") or {}
+    if versions:
+        parts.append(", ".join(f"{package} {version}" for package, version in versions.items()))
+    if len(parts) <= (1 if name else 0):
+        parts.append("no provenance recorded in the file")
+    return " · ".join(parts)
 
 
 @st.cache_data(show_spinner=False)

@@ -89,18 +89,11 @@ def mb_grid(n: int):
 def water_models() -> dict[str, tuple[str, object]]:
     """label -> (cache key, model) for the pretrained water models present and this session's models."""
     models = {}
-    missing = []
     for label, name in PRETRAINED.items():
-        path = resources.MODELS_DIR / f"{name}.pt"
-        if not path.is_file():
-            missing.append(name)
-            continue
-        calculator = resources.load_pretrained(name)
+        calculator = resources.load_pretrained(name)  # a missing file: one error line, and not in the menu
         if calculator is not None:
+            path = resources.MODELS_DIR / f"{name}.pt"
             models[label] = (f"{name}@{path.stat().st_mtime}", calculator.model)
-    if missing:
-        st.info(f"Pretrained model(s) {', '.join(missing)} not available yet (assets/models/ is being filled by "
-                "assets/scripts/train_pretrained.py); they appear here as soon as their files exist.")
     for name, entry in resources.session_models().items():
         model = entry.get("model")
         if entry.get("kind") not in model_kinds(ATOMISTIC) or model is None:
@@ -111,13 +104,18 @@ def water_models() -> dict[str, tuple[str, object]]:
                 continue
         except (UnknownElementError, ValueError):
             continue
-        models[f"Yours (lesson 4): {name}"] = (f"session::{name}::{id(model)}", model)
+        models[f"Yours (lesson 4): {name}"] = (None, model)  # no cache key: a student's model stays theirs
     return models
 
 
 def evaluate(label: str, models: dict, slice_key: str, frames):
+    """Energies and spread of a model on a slice: the pretrained models' from the shared cache (the same
+    for everyone), a session model's computed here (one batch), so no other session can ever see them."""
     key, model = models[label]
     try:
+        if key is None:
+            result = slice_energies(model, frames, torch.float64)
+            return result.energy, result.energy_std
         return model_on_slice(key, slice_key, model, frames)
     except (UnknownElementError, ValueError, RuntimeError) as error:
         ui.show_error(error, f"Model {label}")
@@ -138,8 +136,8 @@ if SLICES_PATH.is_file():
     except ValueError as error:
         ui.show_error(error, "Reference slices")
 else:
-    st.info("The reference slices (assets/data/water_reference_slices.json) are missing: run "
-            "`assets/scripts/make_reference_slices.py` to compute them with PySCF.")
+    ui.show_error("The reference slices file assets/data/water_reference_slices.json is missing from this "
+                  "installation.")
 
 train_frames = resources.load_dataset(TRAIN_SET)
 data_stamp = (resources.DATA_DIR / f"{TRAIN_SET}.extxyz").stat().st_mtime if train_frames else 0.0
@@ -246,6 +244,7 @@ if shipped is not None:
                               value_max=float(error_limit), data_xy=points, data_near=near, equal_axes=square,
                               title=f"Error map: {model_label} − B3LYP"),
                     key="slice_error_map", height=620 if lecture else 520)
+            st.caption("Model: " + resources.describe_model(models[model_label][1], model_label))
             stats = error_by_coverage(error_mev, covered)
             computed["max_slice_error"] = float(np.max(np.abs(error_mev)))
             metrics = st.columns(4)
@@ -261,9 +260,7 @@ if shipped is not None:
     # --- committee spread ------------------------------------------------------------------------------------
     ui.render_lesson(SLUG, "committee")
     committee_label = next((label for label in models if COMMITTEE in label), None)
-    if committee_label is None:
-        st.info("The committee (assets/models/water_committee.pt) is not available yet.")
-    else:
+    if committee_label is not None:  # None: its committed file is missing, said above in one line
         energy, spread = evaluate(committee_label, models, slice_name, cut_frames)
         if energy is not None and spread is not None:
             spread_mev, error_mev = spread * 1000, (energy - cut.energy) * 1000

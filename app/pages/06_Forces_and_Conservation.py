@@ -149,7 +149,9 @@ with left:
             key="curl_map", height=640 if lecture else 540)
 with right:
     st.metric("Loop work W, direct network", f"{direct_work:.3f}",
-              help="In the surface's energy units; zero for any F = −∇E.")
+              help="W = −∮F·dl, the work done against the field once round the loop counter-clockwise, in the "
+                   "surface's energy units; zero for any F = −∇E. Negative: the field itself does work −W on a "
+                   "particle carried round.")
     st.metric("Loop work W, energy network", f"{rows[1]['W = −∮F·dl']}")
     st.metric("Max |curl|, energy network", rows[1]["max |curl| on the map"])
     st.metric("Max |curl|, direct network", rows[2]["max |curl| on the map"])
@@ -222,12 +224,11 @@ st.caption(f"Mass 1, Δt = 0.001, {n_steps} steps, start within 0.05 of {start_l
 # --- dynamics of water ------------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "dynamics-water")
 water_paths = {label: resources.MODELS_DIR / f"{name}.pt" for label, (name, _) in WATER_MODELS.items()}
-missing = [path.name for path in water_paths.values() if not path.is_file()]
+water_calculators = {label: resources.load_pretrained(name) for label, (name, _) in WATER_MODELS.items()}
 water_result: dict[str, tuple] = {}
-if missing:
-    st.info(f"The pretrained water models ({', '.join(missing)}) are not available yet: they are being made by "
-            "assets/scripts/train_pretrained.py. This part of the page runs as soon as they exist.")
-else:
+if all(calculator is not None for calculator in water_calculators.values()):  # else: an error line each
+    st.caption(" · ".join(resources.describe_model(calculator.model, f"{WATER_MODELS[label][0]}.pt")
+                          for label, calculator in water_calculators.items()))
     row = st.columns(3)
     temperature = row[0].select_slider("Temperature (K)", [300, 600, 1000], value=600, key="water_temperature")
     water_steps = row[1].select_slider("Steps (Δt = 0.5 fs)", [400, 1000, 2000, 4000], value=400 if lecture else 1000,
@@ -240,9 +241,7 @@ else:
     if st.session_state.get("water_settings") == settings:
         with st.status("Velocity Verlet through ASE, float64…", expanded=False) as status:
             for label, (name, color) in WATER_MODELS.items():
-                calculator = resources.load_pretrained(name)
-                if calculator is None:
-                    continue
+                calculator = water_calculators[label]
                 status.update(label=f"Running {name}: {water_steps} steps…")
                 water_result[label] = water_nve(name, water_paths[label].stat().st_mtime, calculator.model,
                                                 float(temperature), water_steps, 0.5, int(seed))
