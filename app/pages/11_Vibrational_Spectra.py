@@ -52,8 +52,7 @@ def model_vibrations(model_name: str, stamp: float, _model, _start):
 def load_reference(stem: str):
     path = resources.DATA_DIR / f"{stem}_b3lyp_631gs_hessian.json"
     if not path.is_file():
-        st.info(f"The reference Hessian `{path.name}` is not available yet (made by "
-                "`assets/scripts/make_molecule_data.py`).")
+        st.error(f"The reference Hessian assets/data/{path.name} is missing from this installation.", icon="⚠️")
         return None
     try:
         return reference_from_file(str(path), path.stat().st_mtime)
