@@ -182,7 +182,8 @@ def write_provenance(path: Path, results: list[dict], args, command: str, wall_m
         "",
         f"This run took {wall_minutes:.0f} min (results already in the PySCF disk cache are reused; from scratch "
         "about " + " + ".join(f"{r['n_calls'] * r['seconds_per_gradient'] / 60:.0f}" for r in results)
-        + " min on one core). Energies in eV, forces in eV/Å, lengths in Å, wavenumbers in cm⁻¹ "
+        + " min on one core, timed once per molecule on a shared machine whose load varied during the run). "
+        "Energies in eV, forces in eV/Å, lengths in Å, wavenumbers in cm⁻¹ "
         f"(1 Eh = {HARTREE:.6f} eV). The recipe is the one of the water data (PROVENANCE.md).",
         "",
     ]
