@@ -153,3 +153,23 @@ def test_isotopologue_table_reports_each_isotopologue_from_the_parent_hessian(wa
     assert rows[0]["zero_point_energy_eV"] > rows[1]["zero_point_energy_eV"] > rows[2]["zero_point_energy_eV"]
     for row in rows:
         assert row["frequency_product"] == pytest.approx(row["product_rule"], rel=1e-4)
+
+
+def test_methane_modes_match_the_harmonic_frequencies_of_experiment():
+    # experiment's harmonic wavenumbers of CH4 (Gray & Robiette, Mol. Phys. 37, 1901 (1979)):
+    # nu4 (T2 bend), nu2 (E bend), nu1 (A1 stretch), nu3 (T2 stretch)
+    experiment = {"nu4": 1367.4, "nu2": 1582.7, "nu1": 3025.5, "nu3": 3156.8}
+    reference = read_reference_hessian(DATA / "ch4_b3lyp_631gs_hessian.json")
+    result = analysis(reference)
+    groups = degenerate_groups(result.wavenumbers)
+    assert [len(group) for group in groups] == [3, 2, 1, 3]
+    computed = [result.wavenumbers[group].mean() for group in groups]
+    np.testing.assert_allclose(computed, list(experiment.values()), rtol=0.01)
+    names = [mode_name(reference.atoms, result.displacements[group[0]]) for group in groups]
+    assert names == ["antisymmetric bend", "antisymmetric bend", "symmetric stretch", "antisymmetric stretch"]
+    # CD4: the symmetric stretch moves only the H atoms (C at the centre stays), so exactly sqrt(m_H / m_D)
+    cd4 = analysis(reference, "H=2")
+    symmetric = groups[2][0]
+    masses = reference.atoms.get_masses()
+    assert cd4.wavenumbers[symmetric] / result.wavenumbers[symmetric] == pytest.approx(
+        np.sqrt(masses[1] / ISOTOPE_MASSES["H", 2]), rel=1e-4)
