@@ -69,7 +69,8 @@ def main() -> None:
                                  for part in ("train", "val", "test", "hot"))
         seconds = SECONDS * args.scale
         config = default_config(KIND, time_budget=seconds, epochs=10**9, seed=SEED)
-        path = config.checkpoint_path = MODELS / f"{stem}_bp.pt"  # the trainer writes the best model, with provenance
+        path = MODELS / f"{stem}_bp.pt"
+        config.checkpoint_path = str(path)  # the trainer writes the best model there, with provenance
         data = {part: {"file": f"assets/data/{stem}_b3lyp_631gs_{part}.extxyz", "structures": len(frames),
                        "sha256": file_sha256(DATA / f"{stem}_b3lyp_631gs_{part}.extxyz")}
                 for part, frames in (("train", train), ("val", val))}
