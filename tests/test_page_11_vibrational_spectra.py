@@ -95,3 +95,13 @@ def test_without_models_the_page_says_so_and_shows_the_reference(tmp_path, model
     assert "difference (cm⁻¹)" not in modes.columns
     assert "(reference at its minimum" in texts(app, "caption")
     assert table_with(app, "Teller-Redlich")["isotopologue"].iloc[2] == "D₂O"
+
+
+def test_lecture_mode_shows_the_short_text_and_the_same_numbers():
+    app = AppTest.from_file(PAGE, default_timeout=240)
+    app.session_state["lecture_mode"] = True
+    run(app)
+    assert "Two routes from a surface to a spectrum" in texts(app, "markdown")
+    assert "Teller-Redlich product rule" not in texts(app, "markdown")  # a full-text-only paragraph
+    assert list(table_with(app, "difference (cm⁻¹)")["reference (cm⁻¹)"].round()) == [1711, 3721, 3845]
+    assert len(app.get("iframe")) == 1
