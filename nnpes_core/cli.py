@@ -11,6 +11,7 @@
     nnpes exact --model 1 --momentum 10 [--json]
     nnpes al    --pool P.extxyz --test T.extxyz --model bp --start 10 --add 10 --rounds 5 --strategy uncertainty
                 --committee 4 --time-budget 20 --seed 0 [--json]   (pool-based active learning)
+    nnpes vib   (--model model.pt | --method b3lyp --basis 6-31g*) --structure S.extxyz [--isotope H=2] [--json]
 
 Bad input (a missing or malformed file, data without forces, elements the model does not know, NaN)
 ends with one line on stderr and exit code 2, never a traceback.
@@ -90,6 +91,19 @@ def _parser() -> argparse.ArgumentParser:
     md.add_argument("--timestep", type=float, default=0.5, help="fs")
     md.add_argument("--seed", type=int, default=0)
     md.add_argument("--trajectory", help="write the trajectory as extended XYZ")
+
+    vib = commands.add_parser("vib", help="optimise a structure and print its harmonic frequencies (cm^-1)")
+    surface = vib.add_mutually_exclusive_group(required=True)
+    surface.add_argument("--model", help="a trained model (.pt): Hessian by autograd in float64")
+    surface.add_argument("--method", help="a PySCF reference (hf, b3lyp, ...): Hessian by finite differences")
+    vib.add_argument("--basis", default="6-31g*", help="basis set for --method")
+    start = vib.add_mutually_exclusive_group(required=True)
+    start.add_argument("--structure", help="start from the first structure of this file")
+    start.add_argument("--molecule", help="start from a molecule of ase.collections.g2, e.g. NH3")
+    vib.add_argument("--isotope", help="other masses on the same surface: H=2 (every H), O=18, 1=2 (atom 1, "
+                                       "0-based), comma-separated")
+    vib.add_argument("--fmax", type=float, default=1e-4, help="eV/Å, force threshold of the optimisation")
+    vib.add_argument("--json", action="store_true", help="print one JSON object")
 
     neb = commands.add_parser("neb", help="minimum-energy path (nudged elastic band): barrier, saddle, "
                                           "imaginary frequency")
@@ -282,6 +296,62 @@ def command_md(args) -> None:
                       seed=args.seed, trajectory_path=args.trajectory)
     print(f"{args.steps} steps of {args.timestep} fs: {run.steps_per_second:.0f} steps/s, "
           f"total-energy drift {run.drift_ev_per_ps:.2e} eV/ps, fluctuation {1e3 * run.energy_fluctuation:.3f} meV")
+
+
+def command_vib(args) -> None:
+    import torch
+
+    from nnpes_core.analysis.frequency_comparison import model_minimum
+    from nnpes_core.analysis.isotopes import isotope_masses, isotopologue_analysis, parse_isotopes
+    from nnpes_core.analysis.zero_point import zero_point_energy
+    from nnpes_core.data import molecule
+    from nnpes_core.threads import torch_threads
+
+    atoms = _read(args.structure, require_energy=False, require_forces=False)[0] if args.structure \
+        else molecule(args.molecule)
+    atoms.calc = None
+    if len(atoms) < 2:
+        raise CommandError("a single atom has no vibrations: give a molecule")
+    substitutions = parse_isotopes(args.isotope) if args.isotope else {}
+    isotope_masses(atoms, substitutions)  # every check before the (slow) optimisation
+    if args.fmax <= 0:
+        raise CommandError("--fmax must be positive")
+    try:
+        if args.model:
+            from nnpes_core.models import load_model
+
+            model = load_model(args.model)
+            model.check_elements(atoms.numbers)
+            source = f"model {args.model}"
+            with torch_threads(1 if len(atoms) < SMALL_SYSTEM else None):
+                found = model_minimum(model, atoms, torch.float64, fmax=args.fmax)
+            minimum, energy, hessian = found.atoms, found.energy, found.hessian
+        else:
+            from nnpes_core.data.reference_hessian import compute_reference_hessian
+            from nnpes_core.potentials import PySCFCalculator
+
+            source = f"PySCF {args.method}/{args.basis}"
+            calculator = PySCFCalculator(args.method, args.basis)  # checks the method first
+            if not args.json:
+                print(f"optimising with {source}, then 6N = {6 * len(atoms)} gradients for the Hessian", flush=True)
+            reference = compute_reference_hessian(atoms, calculator, fmax=args.fmax)
+            minimum, energy, hessian = reference.atoms, reference.energy, reference.hessian
+    except RuntimeError as error:  # BFGS did not converge, SCF did not converge
+        raise CommandError(str(error)) from None
+    masses = isotope_masses(minimum, substitutions)
+    analysis = isotopologue_analysis(hessian, minimum, masses)
+    result = {"frequencies_cm1": [round(float(w), 2) for w in analysis.wavenumbers],
+              "zero_point_energy_eV": zero_point_energy(analysis.wavenumbers), "energy_eV": energy,
+              "source": source, "isotopes": args.isotope or "", "symbols": minimum.get_chemical_symbols(),
+              "masses_amu": [float(m) for m in masses], "positions_angstrom": minimum.positions.tolist()}
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"{minimum.get_chemical_formula()} at the minimum of {source}: E = {energy:.6f} eV")
+    print("masses (amu): " + ", ".join(f"{s} {m:.4f}" for s, m in zip(result["symbols"], masses)))
+    print("harmonic wavenumbers (cm⁻¹): " + "  ".join(f"{w:.1f}" for w in analysis.wavenumbers)
+          + ("   (negative: imaginary, not a minimum)" if analysis.wavenumbers.min() < 0 else ""))
+    print(f"zero-point energy: {result['zero_point_energy_eV']:.4f} eV")
 
 
 def _neb_calculator(name: str, sato: float):
@@ -525,6 +595,7 @@ COMMANDS = {"data": command_data, "train": command_train, "eval": command_eval, 
 COMMANDS["crystal"] = command_crystal
 COMMANDS["neb"] = command_neb
 COMMANDS["al"] = command_al
+COMMANDS["vib"] = command_vib
 
 
 def main(argv: list[str] | None = None) -> int:
