@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from ase import Atoms
 
-from nnpes_core import course, practice
+from nnpes_core import course, jobs, practice
 from nnpes_core.viz.molecule import molecule_html, viewer_height
 from nnpes_core.viz.style import axes_without_units, style_figure
 
@@ -121,6 +121,84 @@ def molecule_viewer(atoms: Atoms, *, height: int | None = None, caption: str | N
               alt=caption or "3-D molecule viewer")
     if caption:
         st.caption(caption)
+
+
+# --- long work: the server's job pool ----------------------------------------------------------------
+
+JOB_POLL_S = 0.5  # how often a waiting or running job's progress is redrawn
+
+
+def session_id() -> str:
+    """An id of this browser session (the owner recorded on its jobs)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else "no-session"
+
+
+def live_job(key: str, label: str, work: Callable[[jobs.Progress], object], *, start: bool = False,
+             disabled: bool = False, help: str | None = None, button_type: str = "secondary",
+             show_progress: Callable[[jobs.Job], None] | None = None) -> jobs.Job | None:
+    """A button that runs ``work(progress)`` in the server's bounded job pool (nnpes_core.jobs).
+
+    While the job waits it shows its place in the queue; while it runs, a progress bar (and whatever
+    ``show_progress(job)`` draws, e.g. live loss curves) and a Stop button: the work then returns what it
+    has. ``start=True`` starts it without a click (a lecture preset). The job lives in this session only.
+
+    Returns the finished Job (``job.result`` is what ``work`` returned; ``job.status`` is "done" or
+    "stopped"), or None: not started, still running, cancelled, or failed (shown as one line).
+    """
+    state_key = f"job::{key}"
+    job: jobs.Job | None = st.session_state.get(state_key)
+    busy = job is not None and not job.finished
+    pressed = st.button(label, key=f"{state_key}::start", disabled=disabled or busy, help=help, type=button_type)
+    if (pressed or start) and not busy and not disabled:
+        job = jobs.default_pool().submit(work, label=label, owner=session_id())
+        st.session_state[state_key] = job
+    if job is None:
+        return None
+    if not job.finished:
+        _watch_job(job, state_key, show_progress)
+        return None
+    if job.status == jobs.FAILED:
+        show_error(job.error or "the job failed", label.strip("▶️ ").strip())
+        return None
+    if job.status == jobs.CANCELLED:
+        st.caption("Cancelled before it started.")
+        return None
+    return job
+
+
+def finished_job(key: str) -> jobs.Job | None:
+    """The finished ("done" or "stopped") job of ``live_job(key, ...)`` in this session, or None."""
+    job = st.session_state.get(f"job::{key}")
+    return job if job is not None and job.status in (jobs.DONE, jobs.STOPPED) else None
+
+
+@st.fragment(run_every=JOB_POLL_S)
+def _watch_job(job: jobs.Job, state_key: str, show_progress: Callable[[jobs.Job], None] | None) -> None:
+    """Redrawn every JOB_POLL_S seconds while the job waits or runs; a full page rerun once it ends."""
+    if job.finished:
+        st.rerun()
+    position = job.queue_position()
+    if position is not None:
+        counts = job.pool.counts()
+        st.info(f"⏳ Waiting for a free worker: place **{position}** in the queue "
+                f"({counts['running']} of {counts['workers']} workers busy on this server, "
+                f"waited {job.queue_wait:.0f} s).")
+        stop_label = "✖️ Cancel"
+    else:
+        progress = job.progress
+        text = progress.message or f"Running… {job.run_time:.0f} s"
+        if progress.fraction is None:
+            st.caption(f"⏳ {text}")
+        else:
+            st.progress(progress.fraction, text=text)
+        if show_progress is not None:
+            show_progress(job)
+        stop_label = "⏹️ Stop (keep what is done)"
+    if st.button(stop_label, key=f"{state_key}::stop", disabled=job.progress.stop_requested):
+        job.cancel()
 
 
 # --- practice problems ----------------------------------------------------------------------------

@@ -279,6 +279,24 @@ def _epochs(model, train_batch, val_batch, config, callback, optimizer, generato
             break
 
 
+def job_callback(progress, config: TrainingConfig) -> Callable[[EpochReport], bool]:
+    """The epoch callback for ``train`` inside a job (nnpes_core.jobs): reports the fraction done (of
+    the time budget or the epochs) and the history so far as ``progress.partial["history"]``, and stops
+    training cleanly once the job is asked to stop (the best weights are kept)."""
+    history: list[EpochReport] = []
+
+    def callback(report: EpochReport) -> bool:
+        history.append(report)
+        fraction = report.elapsed / config.time_budget if config.time_budget else report.epoch / config.epochs
+        text = f"epoch {report.epoch} · {report.elapsed:.1f} s"
+        if report.val_force_mae is not None:
+            text += f" · validation force MAE {report.val_force_mae:.3g}"
+        progress.update(fraction, text, history=history)
+        return not progress.stop_requested
+
+    return callback
+
+
 def set_epoch_learning_rate(optimizer: torch.optim.Optimizer, config: TrainingConfig, epoch: int,
                             start: float) -> float:
     """Set and return the learning rate of ``epoch`` (from 1) on the cosine schedule of ``config``.
