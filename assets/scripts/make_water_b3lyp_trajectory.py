@@ -3,7 +3,7 @@ B3LYP/6-31G* surface itself, the reference that lesson 8 compares learned trajec
 
 Start: the B3LYP/6-31G* minimum of assets/data/water_b3lyp_631gs_hessian.json, Maxwell-Boltzmann
 velocities at 300 K (seed 0) without net translation or rotation (``initialise_velocities``).
-Velocity Verlet through ASE, 0.5 fs, 2000 steps; every 2nd step is written (positions, momenta, energy,
+Velocity Verlet through ASE, 0.5 fs, 2000 steps (``--steps``); every 2nd step is written (positions, momenta, energy,
 forces, time). About 2000 B3LYP gradients: ~15 min on one quiet core (0.43 s each); results already in
 the PySCF disk cache are reused, so an interrupted run continues where it stopped.
 
@@ -11,6 +11,7 @@ the PySCF disk cache are reused, so an interrupted run continues where it stoppe
 """
 from __future__ import annotations
 
+import argparse
 import datetime
 import platform
 import sys
@@ -30,10 +31,13 @@ from nnpes_core.potentials.quantum import CODE_VERSION  # noqa: E402
 
 DATA = ROOT / "assets" / "data"
 OUT = DATA / "water_b3lyp_631gs_nve_300K.extxyz"
-STEPS, TIMESTEP_FS, TEMPERATURE_K, SEED, RECORD_EVERY = 2000, 0.5, 300.0, 0, 2
+TIMESTEP_FS, TEMPERATURE_K, SEED, RECORD_EVERY = 0.5, 300.0, 0, 2
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=2000, help="velocity-Verlet steps of 0.5 fs")
+    steps = parser.parse_args().steps
     start = read_reference_hessian(DATA / "water_b3lyp_631gs_hessian.json").atoms
     start.calc = PySCFCalculator("b3lyp", "6-31g*")
     began = time.perf_counter()
@@ -41,7 +45,7 @@ def main() -> None:
     def progress(done: int, total: int) -> None:
         print(f"  step {done}/{total}  {time.perf_counter() - began:7.0f} s", flush=True)
 
-    run = run_nve(start, STEPS, TIMESTEP_FS, TEMPERATURE_K, seed=SEED, record_every=RECORD_EVERY,
+    run = run_nve(start, steps, TIMESTEP_FS, TEMPERATURE_K, seed=SEED, record_every=RECORD_EVERY,
                   record_positions=True, progress=progress, progress_every=50)
     if run.failure:
         raise SystemExit(f"the reference trajectory failed: {run.failure}")
@@ -50,7 +54,7 @@ def main() -> None:
         reference="PySCF RKS B3LYP/6-31G*, analytic forces (grid response), SCF conv_tol 1e-10 Eh, grid level 3",
         start="B3LYP/6-31G* minimum (water_b3lyp_631gs_hessian.json), Maxwell-Boltzmann 300 K, seed 0, "
               "no net translation or rotation",
-        integrator=f"ASE VelocityVerlet, {TIMESTEP_FS} fs, {STEPS} steps, every {RECORD_EVERY}nd step written",
+        integrator=f"ASE VelocityVerlet, {TIMESTEP_FS} fs, {steps} steps, every {RECORD_EVERY}nd step written",
         made_by="assets/scripts/make_water_b3lyp_trajectory.py", date=datetime.date.today().isoformat(),
         versions=f"Python {platform.python_version()}, PySCF {pyscf.__version__}, ASE {ase.__version__}, "
                  f"NumPy {np.__version__}, PySCFCalculator code version {CODE_VERSION}",

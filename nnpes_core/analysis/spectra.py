@@ -41,13 +41,14 @@ class VibrationalSpectrum:
     resolution_cm: float  # 1 / (c T), T = the trajectory's length
     nyquist_cm: float  # 1 / (2 c dt_frame)
 
-    def peaks(self, n: int = 3, minimum_separation_cm: float | None = None, above_cm: float = 0.0) -> np.ndarray:
-        """Wavenumbers (cm^-1, ascending) of the ``n`` highest local maxima above ``above_cm``, at least
-        ``minimum_separation_cm`` apart (default: twice the resolution)."""
+    def peaks(self, n: int = 3, minimum_separation_cm: float | None = None, above_cm: float = 0.0,
+              below_cm: float = np.inf) -> np.ndarray:
+        """Wavenumbers (cm^-1, ascending) of the ``n`` highest local maxima between ``above_cm`` and
+        ``below_cm``, at least ``minimum_separation_cm`` apart (default: twice the resolution)."""
         separation = 2 * self.resolution_cm if minimum_separation_cm is None else minimum_separation_cm
         y = self.intensity
         local = np.flatnonzero((y[1:-1] > y[:-2]) & (y[1:-1] >= y[2:])) + 1
-        local = local[self.wavenumbers[local] > above_cm]
+        local = local[(self.wavenumbers[local] > above_cm) & (self.wavenumbers[local] < below_cm)]
         chosen: list[int] = []
         for index in local[np.argsort(y[local])[::-1]]:
             if all(abs(self.wavenumbers[index] - self.wavenumbers[j]) >= separation for j in chosen):

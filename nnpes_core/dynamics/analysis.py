@@ -99,3 +99,32 @@ def speeds_by_element(velocities: np.ndarray, numbers: np.ndarray) -> dict[int, 
     ``velocities`` [n_frames, n_atoms, 3] Å/fs."""
     speeds = np.linalg.norm(np.asarray(velocities, float), axis=-1)  # [n_frames, n_atoms]
     return {int(z): speeds[:, np.asarray(numbers) == z].ravel() for z in np.unique(numbers)}
+
+
+def trajectory_deviation(positions: np.ndarray, reference_positions: np.ndarray) -> np.ndarray:
+    """The largest distance between corresponding atoms of two trajectories frame by frame, [n_frames] Å
+    (both [n_frames, n_atoms, 3], recorded at the same times)."""
+    positions, reference_positions = np.asarray(positions, float), np.asarray(reference_positions, float)
+    n = min(len(positions), len(reference_positions))
+    return np.linalg.norm(positions[:n] - reference_positions[:n], axis=-1).max(axis=1)
+
+
+def start_of(run, frame: int = 0) -> Atoms:
+    """Frame ``frame`` of a recorded run (MDRun) as Atoms with its momenta: to start another potential
+    from exactly the same positions and velocities."""
+    atoms = Atoms(numbers=run.numbers, positions=run.positions[frame], cell=run.cell, pbc=run.pbc, masses=run.masses)
+    atoms.set_momenta(run.masses[:, None] * run.velocities[frame] / FS)
+    return atoms
+
+
+def verlet_wavenumber(wavenumber_cm: float | np.ndarray, timestep_fs: float) -> np.ndarray:
+    """The wavenumber (cm^-1) at which velocity Verlet with step dt makes a harmonic vibration of
+    ``wavenumber_cm`` oscillate: omega_dt = (2/dt) arcsin(omega dt / 2), NaN beyond the stability limit
+    omega dt >= 2."""
+    from nnpes_core.analysis.spectra import WAVENUMBER_PER_INVERSE_FS
+
+    omega = 2 * np.pi * np.asarray(wavenumber_cm, float) / WAVENUMBER_PER_INVERSE_FS  # rad/fs
+    half = omega * timestep_fs / 2
+    with np.errstate(invalid="ignore"):
+        shifted = 2 * np.arcsin(np.where(half < 1, half, np.nan)) / timestep_fs
+    return shifted * WAVENUMBER_PER_INVERSE_FS / (2 * np.pi)

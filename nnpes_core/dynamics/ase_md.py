@@ -101,20 +101,33 @@ def run_md(atoms: Atoms, steps: int, timestep_fs: float = 0.5, thermostat: str =
     frames: dict[str, list] = {"time": [], "potential": [], "kinetic": [], "positions": [], "velocities": [],
                                "forces": []}
     failure = None
+    every = progress_every or max(1, steps // 100)
+
+    def current() -> tuple[float, np.ndarray]:
+        """E_pot and forces at the current positions. ASE's MD loop has just asked for the forces, so the
+        calculator's results are those of this geometry: read them instead of asking again (ASE's generic
+        change check, np.allclose on every array, costs more than a small force field)."""
+        results = getattr(atoms.calc, "results", {})
+        if "energy" in results and "forces" in results:
+            return float(results["energy"]), results["forces"]
+        return atoms.get_potential_energy(), atoms.get_forces()
 
     def record() -> None:
+        energy, forces = current()
         frames["time"].append(dynamics.get_time() / FS)
-        frames["potential"].append(atoms.get_potential_energy())
+        frames["potential"].append(energy)
         frames["kinetic"].append(atoms.get_kinetic_energy())
         if record_trajectory:
             frames["positions"].append(atoms.get_positions())
             frames["velocities"].append(atoms.get_velocities() * FS)  # Å per ASE time unit -> Å/fs
-            frames["forces"].append(atoms.get_forces())
+            frames["forces"].append(np.array(forces, dtype=float))
 
     def blew_up(step: int) -> str | None:
         if not np.all(np.isfinite(atoms.positions)):
             return f"the positions became NaN at step {step} (t = {step * timestep_fs:g} fs)"
-        energy = atoms.get_potential_energy()
+        if step % record_every and step % every:  # the energy is checked where it is recorded or reported
+            return None
+        energy = current()[0]
         if not np.isfinite(energy):
             return f"the energy became NaN at step {step} (t = {step * timestep_fs:g} fs)"
         start = frames["potential"][0] + (frames["kinetic"][0] if thermostat == "nve" else 0.0)
@@ -125,7 +138,6 @@ def run_md(atoms: Atoms, steps: int, timestep_fs: float = 0.5, thermostat: str =
                     f"(t = {step * timestep_fs:g} fs): the integration blew up")
         return None
 
-    every = progress_every or max(1, steps // 100)
     started = time.perf_counter()
     done = 0
     stopped = False

@@ -91,6 +91,9 @@ class MDRun:
                 labels["forces"] = self.forces[k]
             atoms.calc = SinglePointCalculator(atoms, **labels)
             atoms.info.update(time_fs=float(self.time_fs[k]), kinetic_energy_eV=float(self.kinetic_energy[k]))
+            if k == 0:  # how the run was made, once
+                atoms.info.update(timestep_fs=self.timestep_fs, record_every=self.record_every * max(1, int(every)),
+                                  thermostat=self.thermostat)
             result.append(atoms)
         return result
 
@@ -138,3 +141,34 @@ def rigid_degrees_of_freedom(n_atoms: int, linear: bool = False) -> int:
     if n_atoms == 1:
         return 3
     return 5 if linear or n_atoms == 2 else 6
+
+
+def read_trajectory(path: str | os.PathLike) -> MDRun:
+    """An extended-XYZ trajectory written by :meth:`MDRun.write_extxyz` (energy, forces, momenta and
+    ``time_fs`` per frame) as an MDRun; ValueError with one line if the file is not such a trajectory."""
+    path = Path(path)
+    try:
+        frames = ase.io.read(path, index=":", format="extxyz")
+    except (OSError, ValueError, KeyError, IndexError) as error:
+        raise ValueError(f"could not read the trajectory {path.name}: {' '.join(str(error).split())[:160]}") from None
+    if len(frames) < 2 or any("time_fs" not in atoms.info for atoms in frames):
+        raise ValueError(f"{path.name} is not an MD trajectory (at least two frames with time_fs)")
+    first = frames[0]
+    time_fs = np.array([atoms.info["time_fs"] for atoms in frames], float)
+    masses = first.get_masses()
+    steps = np.diff(time_fs)
+    timestep = float(first.info.get("timestep_fs", steps[0]))
+    return MDRun(
+        time_fs=time_fs,
+        potential_energy=np.array([atoms.get_potential_energy() for atoms in frames]),
+        kinetic_energy=np.array([atoms.get_kinetic_energy() for atoms in frames]),
+        steps_per_second=float("nan"),
+        positions=np.array([atoms.positions for atoms in frames]),
+        velocities=np.array([atoms.get_velocities() * FS for atoms in frames]),
+        forces=np.array([atoms.get_forces() for atoms in frames]),
+        numbers=first.numbers.copy(), masses=masses, cell=first.cell.array.copy(), pbc=first.pbc.copy(),
+        timestep_fs=timestep, record_every=int(first.info.get("record_every", round(steps[0] / timestep))),
+        thermostat="nve", temperature_K=first.info.get("temperature_K"),
+        degrees_of_freedom=3 * len(first) - rigid_degrees_of_freedom(len(first)),
+        steps_done=int(round(time_fs[-1] / timestep)),
+    )
