@@ -168,7 +168,8 @@ def read_trajectory(path: str | os.PathLike) -> MDRun:
         forces=np.array([atoms.get_forces() for atoms in frames]),
         numbers=first.numbers.copy(), masses=masses, cell=first.cell.array.copy(), pbc=first.pbc.copy(),
         timestep_fs=timestep, record_every=int(first.info.get("record_every", round(steps[0] / timestep))),
-        thermostat="nve", temperature_K=first.info.get("temperature_K"),
-        degrees_of_freedom=3 * len(first) - rigid_degrees_of_freedom(len(first)),
+        thermostat=str(first.info.get("thermostat", "nve")), temperature_K=first.info.get("temperature_K"),
+        degrees_of_freedom=3 * len(first) - (rigid_degrees_of_freedom(len(first))
+                                             if first.info.get("thermostat", "nve") == "nve" else 0),
         steps_done=int(round(time_fs[-1] / timestep)),
     )
