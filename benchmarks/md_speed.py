@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,8 @@ def with_busy_core(function, *args):
 
 
 def main() -> None:
+    # a SIGTERM (timeout, kill) unwinds like Ctrl-C, so that the busy process is always stopped
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["bp", "equivariant"])
     parser.add_argument("--steps", type=int, default=1000)
