@@ -96,3 +96,16 @@ def test_a_particle_rolls_on_the_two_dimensional_surfaces(app):
     app.selectbox(key="p2d_surface").set_value("LEPS H + H₂ (collinear)")
     app = run(app)
     assert len(app.get("plotly_chart")) == 2 and "amu" in texts(app, "caption")
+
+
+def test_models_trained_in_this_session_are_offered(stand_in_models_dir, models_at):
+    from nnpes_core.models import load_model
+
+    models_at(stand_in_models_dir)
+    page = AppTest.from_file(PAGE, default_timeout=240)
+    page.session_state["session_models"] = {
+        "#1 bp on water": {"model": load_model(stand_in_models_dir / "water_bp.pt"), "kind": "bp", "dataset": "water"}}
+    page = run(page)
+    options = page.selectbox(key="md_potential").options
+    assert "Trained this session: #1 bp on water" in options
+    assert options[-1].startswith("B3LYP/6-31G* reference itself")

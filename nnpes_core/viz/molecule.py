@@ -198,6 +198,7 @@ def trajectory_player_html(
     frame_interval_ms: int = 50,
     center: bool = True,
     show_forces: bool = False,
+    zoom: float = 1.3,
     script_url: str = SCRIPT_URL,
 ) -> str:
     """HTML of a trajectory player: the 3-D viewer with play/pause, a frame slider, a speed choice,
@@ -207,6 +208,7 @@ def trajectory_player_html(
     time_fs    the time of each frame (fs), shown beside the slider.
     forces     [n_frames, n_atoms, 3] eV/Å, drawn as arrows of length ``force_scale * |F|`` Å.
     center     subtract each frame's centroid (display only): a molecule that diffuses stays in view.
+    zoom       magnification after fitting the first frame into the view (1 = fit).
     """
     frames = np.array(frames, dtype=float)
     if frames.ndim != 3 or frames.shape[1:] != (len(atoms), 3) or len(frames) == 0:
@@ -228,6 +230,8 @@ def trajectory_player_html(
     view.addModelsAsFrames("".join(_xyz(Atoms(atoms.get_chemical_symbols(), positions=p)) for p in frames), "xyz")
     view.setStyle({}, {"stick": {"radius": 0.14}, "sphere": {"scale": 0.28}})
     view.zoomTo()
+    if zoom != 1.0:
+        view.zoom(float(zoom))
     body = view._make_html().replace(view.uniqueid, "nnpes")
     if script_url not in body or "://" in body:
         raise RuntimeError("py3Dmol did not use the local 3Dmol.js; the viewer would need the network")
@@ -244,7 +248,7 @@ def trajectory_player_html(
     controls = (
         '<div class="nnpes-player" style="font:13px sans-serif;color:#222;display:flex;gap:8px;'
         'align-items:center;padding:4px 8px;">'
-        '<button id="nnpes-play" type="button" style="min-width:5.5em">⏸ pause</button>'
+        '<button id="nnpes-play" type="button" style="min-width:5.5em">Pause</button>'
         f'<input id="nnpes-frame" type="range" min="0" max="{n_frames - 1}" value="0" step="1" '
         'style="flex:1" aria-label="frame">'
         '<span id="nnpes-time" style="min-width:7em;text-align:right">t = 0 fs</span>'
@@ -295,7 +299,7 @@ _PLAYER_SCRIPT = """
   }
   function schedule() {
     if (timer) { clearInterval(timer); timer = null; }
-    button.textContent = playing ? "⏸ pause" : "▶ play";
+    button.textContent = playing ? "Pause" : "Play ▶";
     if (playing) { timer = setInterval(function () { frame = (frame + 1) % n; draw(); }, data.interval / speed); }
   }
   button.addEventListener("click", function () { playing = !playing; schedule(); });
