@@ -110,7 +110,7 @@ def md_settings(lecture: bool) -> dict:
     for key, value in {**PRESET, "md_potential": next(iter(water_potentials())), "md_length": 0.5 if not lecture
                        else 5.0, "md_timestep": 0.5 if not lecture else 1.0, "md_engine": ASE_ENGINE if not lecture
                        else TORCH_ENGINE, "md_friction": 0.01, "md_seed": 0, "md_every": 1 if not lecture else 2,
-                       "md_forces": False}.items():
+                       "md_forces": False, "md_view_every": 1}.items():
         st.session_state.setdefault(key, value)
     row = st.columns(4)
     potential = row[0].selectbox("Potential", list(water_potentials()), key="md_potential")
@@ -193,14 +193,24 @@ if system.startswith("Water"):
         st.success(f"{'Stopped' if run.stopped else 'Finished'}: {result['label']}, {run.steps_done} steps "
                    f"({run.time_fs[-1] / 1000:.3g} ps), {run.steps_per_second:.0f} steps/s.")
         show_failure(run, used)
-        show = max(1, int(np.ceil(run.n_frames / MAX_VIEWER_FRAMES)))
-        forces_on = st.toggle("Force arrows in the viewer", key="md_forces")
-        st.iframe(trajectory_player_html(molecule("H2O"), run.positions[::show], time_fs=run.time_fs[::show],
-                                         forces=run.forces[::show], show_forces=forces_on,
-                                         height=520 if lecture else 380), height=player_height(520 if lecture else 380))
-        st.caption(f"{len(run.time_fs[::show])} of {run.n_frames} saved frames in the viewer (centred); arrows "
-                   "0.5 Å per eV/Å.")
-        st.download_button("⬇️ Trajectory (extended XYZ: energy, forces, momenta per frame)", run.extxyz(),
+        row = st.columns([2, 1, 1])
+        frame_fs = run.timestep_fs * run.record_every
+        first_fs = row[0].slider("Viewer: start at (fs)", 0.0, float(run.time_fs[-1]), 0.0, step=frame_fs,
+                                 key=f"md_view_start::{job.id}") if run.n_frames > 1 else 0.0
+        stride = row[1].select_slider("Viewer: every n-th saved frame", [1, 2, 5, 10], key="md_view_every")
+        forces_on = row[2].toggle("Force arrows", key="md_forces")
+        first = int(round(first_fs / frame_fs))
+        shown = slice(first, min(run.n_frames, first + stride * MAX_VIEWER_FRAMES), stride)
+        height = 520 if lecture else 380
+        st.iframe(trajectory_player_html(molecule("H2O"), run.positions[shown], time_fs=run.time_fs[shown],
+                                         forces=run.forces[shown], show_forces=forces_on, height=height),
+                  height=player_height(height))
+        st.caption(f"{len(run.time_fs[shown])} frames, {stride * frame_fs:g} fs apart (at most {MAX_VIEWER_FRAMES} at "
+                   "a time; centred on the molecule); force arrows 0.5 Å per eV/Å. Frames much further apart than "
+                   "a vibration's period make the animation strobe: that is aliasing, as in the spectrum below.")
+        if "extxyz" not in result:  # once per run: the text of thousands of frames takes a moment
+            result["extxyz"] = run.extxyz()
+        st.download_button("⬇️ Trajectory (extended XYZ: energy, forces, momenta per frame)", result["extxyz"],
                            file_name="nnpes_water_md.extxyz", mime="chemical/x-extxyz", key="md_download")
 
         ui.render_lesson(SLUG, "conservation")
