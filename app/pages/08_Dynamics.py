@@ -27,8 +27,8 @@ from nnpes_core.dynamics.trajectory import read_trajectory
 from nnpes_core.potentials import LEPS, MullerBrown, PySCFCalculator, grid
 from nnpes_core.viz import COLORS, PALETTE, axis_title
 from nnpes_core.viz.dynamics import (
-    FrequencyMarks, SpectrumTrace, TotalEnergyTrace, add_path, autocorrelation_figure, deviation_figure,
-    energy_figure, speed_histogram_figure, spectrum_figure, temperature_figure, timestep_figure, total_energy_figure,
+    FrequencyMarks, SpectrumTrace, add_path, autocorrelation_figure, deviation_figure,
+    energy_figure, speed_histogram_figure, spectrum_figure, temperature_figure, timestep_figure,
 )
 from nnpes_core.viz.molecule import player_height, trajectory_player_html
 from nnpes_core.viz.surfaces import PointMarker, contour_figure
@@ -249,12 +249,10 @@ if system.startswith("Water"):
         pair_job = ui.live_job("md-pair", "▶️ Run bp and direct, NVE at 300 K", pair_work)
         if pair_job is not None:
             runs = pair_job.result
-            colors = {"water_bp": COLORS["model"], "water_direct": COLORS["counterexample"]}
-            ui.plot(total_energy_figure([TotalEnergyTrace(SHIPPED[name], ens.time_fs[:, 0],
-                                                          ens.total_energy[:, 0] - ens.total_energy[0, 0],
-                                                          colors[name]) for name, ens in runs.items()],
-                                        title="Same start, 0.5 fs: E_tot of the conservative and the direct model"),
-                    key="md_pair")
+            for column, (name, ensemble) in zip(st.columns(2), runs.items()):
+                with column:
+                    ui.plot(energy_figure(ensemble.time_fs[:, 0], ensemble.potential_energy[:, 0],
+                                          ensemble.kinetic_energy[:, 0], title=SHIPPED[name]), key=f"md_pair_{name}")
             st.dataframe(pd.DataFrame([{"model": SHIPPED[name], "drift (eV/ps)": f"{ens.drift_ev_per_ps[0]:+.2e}",
                                         "fluctuation (meV)": f"{1e3 * ens.energy_fluctuation[0]:.3f}",
                                         "max |ΔE_tot| (meV)": f"{1e3 * np.nanmax(np.abs(ens.total_energy[:, 0] - ens.total_energy[0, 0])):.2f}"}
@@ -384,8 +382,9 @@ elif system.startswith("Water"):
                                      title="Learned vs B3LYP trajectory from the same positions and velocities"),
                     key="md_deviation")
             apart = np.flatnonzero(deviation > 0.1)
-            st.caption(f"Potential energies relative to each run's first frame. The trajectories stay within 0.1 Å "
-                       + (f"for {reference.time_fs[apart[0]]:.0f} fs." if len(apart) else f"for all {reference.time_fs[n - 1]:.0f} fs."))
+            together = reference.time_fs[apart[0]] if len(apart) else reference.time_fs[n - 1]
+            st.caption(f"Potential energies relative to each run's first frame. The two trajectories stay within "
+                       f"0.1 Å of each other for {together:.0f} fs{'' if len(apart) else ' (all of it)'}.")
             frame_fs = reference.timestep_fs * reference.record_every
             reference_spectrum = vibrational_spectrum(reference.velocities[:n], frame_fs, reference.masses)
             learned_spectrum = vibrational_spectrum(learned.velocities[:n], frame_fs, learned.masses)
