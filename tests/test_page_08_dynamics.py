@@ -109,3 +109,11 @@ def test_models_trained_in_this_session_are_offered(stand_in_models_dir, models_
     options = page.selectbox(key="md_potential").options
     assert "Trained this session: #1 bp on water" in options
     assert options[-1].startswith("B3LYP/6-31G* reference itself")
+
+
+def test_learned_trajectory_is_compared_with_the_b3lyp_one_step_by_step(app):
+    app = finish(click(app, "▶️ Run Behler-Parrinello (water_bp) from the B3LYP start"), "md-reference")
+    assert not app.exception and not app.error
+    titles = " ".join(chart.proto.spec for chart in app.get("plotly_chart"))
+    assert "Learned vs B3LYP trajectory" in titles and "Spectra of the two trajectories" in titles
+    assert "stay within 0.1 Å" in texts(app, "caption")
