@@ -22,7 +22,8 @@ from ase import Atoms
 from torch import nn
 
 from nnpes_core.dynamics.ase_md import initialise_velocities
-from nnpes_core.dynamics.batched import EnsembleRun, run_ensemble
+from nnpes_core.dynamics.batched import run_ensemble
+from nnpes_core.dynamics.ensemble import EnsembleRun
 from nnpes_core.units import BOLTZMANN, FS
 
 
