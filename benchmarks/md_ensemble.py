@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # idle threads sleep: robust on a shared machine
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,13 +31,13 @@ from nnpes_core.models import load_model  # noqa: E402
 MODELS = ROOT / "assets" / "models"
 
 
-def ensemble_rate(model, n_trajectories: int, steps: int, device: str) -> float:
-    """Molecule-steps per second of one batched run."""
+def ensemble_rate(model, n_trajectories: int, steps: int, device: str) -> tuple[float, float]:
+    """Molecule-steps per second of one batched run, and the median |drift| of its trajectories (eV/ps)."""
     run = run_ensemble(model, [molecule("H2O")] * n_trajectories, steps, 0.5, "nve", temperature=300.0, seed=0,
-                       record_every=steps, record_trajectory=False, device=device)
+                       record_every=max(1, steps // 20), record_trajectory=False, device=device)
     if any(run.failure):
         raise RuntimeError(f"a trajectory failed: {run.failure}")
-    return run.molecule_steps_per_second
+    return run.molecule_steps_per_second, float(np.median(np.abs(run.drift_ev_per_ps)))
 
 
 def ase_rate(model, steps: int) -> float:
@@ -47,7 +48,7 @@ def ase_rate(model, steps: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["bp", "equivariant"])
+    parser.add_argument("--models", nargs="+", default=["bp", "equivariant", "direct"])
     parser.add_argument("--sizes", nargs="+", type=int, default=[1, 4, 16, 64, 256])
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
@@ -58,7 +59,7 @@ def main() -> None:
           f"(1 below {ATOMS_PER_THREAD} atoms, at most "
           f"{torch.get_num_threads()}); load average {os.getloadavg()[0]:.1f}", flush=True)
     columns = "".join(f" {device + ' mol-steps/s':>20} {'gain':>6}" for device in devices)
-    header = f"{'model':<12} {'trajectories':>12}{columns}"
+    header = f"{'model':<12} {'trajectories':>12}{columns} {'|drift| eV/ps':>12}"
     print(header)
     print("-" * len(header))
     for kind in args.models:
@@ -71,13 +72,16 @@ def main() -> None:
         print(f"{kind:<12} {'1 (ASE)':>12} {single:>20.0f} {'':>6}", flush=True)
         base: dict[str, float] = {}
         for size in args.sizes:
-            cells = ""
+            cells, drift = "", float("nan")
             for device in devices:
-                rate = statistics.median(ensemble_rate(model, size, args.steps, device) for _ in range(args.repeats))
+                results = [ensemble_rate(model, size, args.steps, device) for _ in range(args.repeats)]
+                rate = statistics.median(r[0] for r in results)
+                drift = statistics.median(r[1] for r in results) if device == "cpu" else drift
                 base.setdefault(device, rate)
                 cells += f" {rate:>20.0f} {rate / base[device]:>5.1f}x"
-            print(f"{kind:<12} {size:>12}{cells}", flush=True)
-    print("gain: molecule-steps/s over the batch of 1 on the same device (the first size given)")
+            print(f"{kind:<12} {size:>12}{cells} {drift:>12.1e}", flush=True)
+    print("gain: molecule-steps/s over the batch of 1 on the same device (the first size given); |drift|: median "
+          "over the trajectories of the slope of E_tot, CPU run")
 
 
 if __name__ == "__main__":

@@ -141,7 +141,8 @@ def md_work(settings: dict, option: dict, model):
     def work(progress):
         report = lambda done, total: progress.update(done / total, f"step {done} of {total}")  # noqa: E731
         stop = lambda: progress.stop_requested  # noqa: E731
-        atoms = molecule("H2O")
+        # the models start from ASE's water geometry, the reference from its own minimum
+        atoms = molecule("H2O") if model is not None else read_reference_hessian(REFERENCE_HESSIAN).atoms
         common = dict(record_every=settings["every"], progress=report, should_stop=stop)
         if settings["engine"] == TORCH_ENGINE:
             ensemble = run_ensemble(model, [atoms], settings["steps"], settings["timestep"], settings["thermostat"],
@@ -182,7 +183,8 @@ if system.startswith("Water"):
     settings = md_settings(lecture)
     option = water_potentials()[settings["potential"]]
     model = model_of(option)  # None: the reference itself (or a model file that is missing: said above)
-    st.caption(f"{settings['steps']} steps of {settings['timestep']:g} fs from ASE's water geometry, Maxwell-"
+    where = "the B3LYP minimum" if settings["potential"] == B3LYP else "ASE's water geometry"
+    st.caption(f"{settings['steps']} steps of {settings['timestep']:g} fs from {where}, Maxwell-"
                f"Boltzmann velocities at {settings['temperature']:g} K (seed {settings['seed']}) without net "
                "translation or rotation; models in float64.")
     job = ui.live_job("md-run", "▶️ Run MD", md_work(settings, option, model), start=preset, button_type="primary",
