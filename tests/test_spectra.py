@@ -95,12 +95,15 @@ def test_b3lyp_water_trajectory_peaks_near_the_b3lyp_harmonic_frequencies():
     harmonic = harmonic_analysis(reference.hessian, reference.atoms.get_masses(), reference.atoms.positions)
     np.testing.assert_allclose(harmonic.wavenumbers, [1711, 3721, 3845], atol=1)  # B3LYP/6-31G* water
     run = read_trajectory(DATA / "water_b3lyp_631gs_nve_300K.extxyz")
-    spectrum = vibrational_spectrum(run.velocities, run.timestep_fs * run.record_every, run.masses)
-    bend = spectrum.peaks(1, above_cm=1000, below_cm=2500)[0]
-    stretches = spectrum.peaks(2, above_cm=3000, below_cm=4500)
-    # classical 300 K dynamics: anharmonic, plus velocity Verlet's +20 cm^-1 at 0.5 fs for the stretches
-    assert abs(bend - harmonic.wavenumbers[0]) < max(40.0, spectrum.resolution_cm)
-    assert np.all(np.abs(stretches - harmonic.wavenumbers[1:]) < max(60.0, 1.5 * spectrum.resolution_cm))
+    assert run.failure is None and run.time_fs[-1] >= 500.0
+    spectrum = vibrational_spectrum(run.velocities, run.timestep_fs * run.record_every, run.masses, window="none")
+    (bend,) = spectrum.peaks(1, above_cm=1000, below_cm=2500)
+    (stretch,) = spectrum.peaks(1, above_cm=3000, below_cm=4500)
+    # classical 300 K dynamics: anharmonic, and velocity Verlet adds ~+20 cm^-1 to a stretch at 0.5 fs
+    assert abs(bend - harmonic.wavenumbers[0]) < 40.0
+    assert np.min(np.abs(stretch - harmonic.wavenumbers[1:])) < 60.0
+    # a total energy that stays flat: the reference's forces are the gradient of its energy
+    assert np.ptp(run.total_energy) < 2e-3 and abs(run.drift_ev_per_ps) < 1e-3
 
 
 def test_averaged_spectrum_and_csv():

@@ -1,13 +1,13 @@
-"""Write assets/data/water_b3lyp_631gs_nve_300K.extxyz: a 1 ps NVE trajectory of water on the PySCF
+"""Write assets/data/water_b3lyp_631gs_nve_300K.extxyz: an NVE trajectory of water on the PySCF
 B3LYP/6-31G* surface itself, the reference that lesson 8 compares learned trajectories with.
 
 Start: the B3LYP/6-31G* minimum of assets/data/water_b3lyp_631gs_hessian.json, Maxwell-Boltzmann
 velocities at 300 K (seed 0) without net translation or rotation (``initialise_velocities``).
-Velocity Verlet through ASE, 0.5 fs, 2000 steps (``--steps``); every 2nd step is written (positions, momenta, energy,
-forces, time). About 2000 B3LYP gradients: ~15 min on one quiet core (0.43 s each); results already in
-the PySCF disk cache are reused, so an interrupted run continues where it stopped.
+Velocity Verlet through ASE, 0.5 fs, ``--steps`` steps (the shipped file: 1000, i.e. 0.5 ps); every 2nd step
+is written (positions, momenta, energy, forces, time). One B3LYP gradient per step, 0.43 s each on one quiet
+core; results already in the PySCF disk cache are reused, so an interrupted run continues where it stopped.
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python assets/scripts/make_water_b3lyp_trajectory.py
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 .venv/bin/python assets/scripts/make_water_b3lyp_trajectory.py --steps 1000
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ TIMESTEP_FS, TEMPERATURE_K, SEED, RECORD_EVERY = 0.5, 300.0, 0, 2
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=2000, help="velocity-Verlet steps of 0.5 fs")
+    parser.add_argument("--steps", type=int, default=1000, help="velocity-Verlet steps of 0.5 fs")
     steps = parser.parse_args().steps
     start = read_reference_hessian(DATA / "water_b3lyp_631gs_hessian.json").atoms
     start.calc = PySCFCalculator("b3lyp", "6-31g*")
