@@ -3,7 +3,8 @@
     nnpes data  --method b3lyp --basis 6-31g* --molecule H2O --n 1000 --temperature 500 --out d.extxyz
     nnpes train --model equivariant --train T.extxyz --val V.extxyz --time-budget 60 --out model.pt
     nnpes eval  --model model.pt --data test.extxyz [--json]
-    nnpes md    --model model.pt --molecule H2O --temperature 300 --steps 2000
+    nnpes md    --model model.pt --molecule H2O --temperature 300 --steps 2000 [--thermostat langevin]
+                [--traj out.extxyz] [--spectrum vdos.csv] [--structure start.extxyz]
     nnpes neb   --calculator leps --initial A.extxyz --final B.extxyz --images 9 --climb [--json]
     nnpes data  --reference emt --element Cu --supercell 2 --n 100 --rattle 0.1 --strain 0.04 --vacancies --out cu.extxyz
     nnpes crystal --model cu_bp.pt [--temperature 600]     (EOS, vacancy, surfaces vs EMT; MD and g(r))
@@ -24,7 +25,6 @@ import os
 import sys
 
 EXIT_BAD_INPUT = 2
-SMALL_SYSTEM = 100  # atoms: below this, MD runs on one thread
 
 
 class CommandError(Exception):
@@ -81,16 +81,23 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", required=True)
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
 
-    md = commands.add_parser("md", help="NVE molecular dynamics with a model; prints speed and drift")
+    md = commands.add_parser("md", help="molecular dynamics (NVE or Langevin) with a model; prints speed and drift")
     md.add_argument("--model", required=True)
     source = md.add_mutually_exclusive_group()
     source.add_argument("--molecule", default="H2O")
-    source.add_argument("--structure", help="start from the first structure of this file")
-    md.add_argument("--temperature", type=float, default=300.0, help="K, initial velocities")
+    source.add_argument("--structure", help="start from the first structure of this file (extended XYZ, ...)")
+    md.add_argument("--thermostat", choices=["nve", "langevin"], default="nve",
+                    help="nve: velocity Verlet; langevin: ASE's Langevin at --temperature")
+    md.add_argument("--temperature", type=float, default=300.0, help="K: initial velocities, and the bath")
+    md.add_argument("--friction", type=float, default=0.01, help="Langevin friction, 1/fs")
     md.add_argument("--steps", type=int, default=2000)
     md.add_argument("--timestep", type=float, default=0.5, help="fs")
     md.add_argument("--seed", type=int, default=0)
-    md.add_argument("--trajectory", help="write the trajectory as extended XYZ")
+    md.add_argument("--traj", "--trajectory", dest="trajectory", metavar="FILE.extxyz",
+                    help="write the trajectory as extended XYZ (energy, forces, momenta per frame)")
+    md.add_argument("--spectrum", metavar="FILE.csv",
+                    help="write the vibrational density of states (cm^-1, intensity) from the velocities")
+    md.add_argument("--threads", type=int, help="CPU threads (default: by system size, 1 for small molecules)")
 
     vib = commands.add_parser("vib", help="optimise a structure and print its harmonic frequencies (cm^-1)")
     surface = vib.add_mutually_exclusive_group(required=True)
@@ -281,21 +288,52 @@ def command_eval(args) -> None:
 
 
 def command_md(args) -> None:
+    from nnpes_core.analysis.spectra import spectrum_csv, vibrational_spectrum
     from nnpes_core.calculator import load_calculator
     from nnpes_core.data import molecule
-    from nnpes_core.dynamics import run_nve
+    from nnpes_core.dynamics import check_settings, run_md
 
-    atoms = _read(args.structure, require_energy=False, require_forces=False)[0] if args.structure \
-        else molecule(args.molecule)
-    from nnpes_core.threads import torch_threads
+    check_settings(args.steps, args.timestep, args.thermostat, args.temperature, args.friction)
+    if args.threads is not None and args.threads < 1:
+        raise CommandError("--threads must be at least 1")
+    if args.structure:
+        import ase.io
+        import numpy as np
 
-    atoms.calc = load_calculator(args.model, dtype="float64")
-    # tiny tensors: a second thread costs more than it gives (2-3x slower)
-    with torch_threads(1 if len(atoms) < SMALL_SYSTEM else None):
-        run = run_nve(atoms, steps=args.steps, timestep_fs=args.timestep, temperature=args.temperature,
-                      seed=args.seed, trajectory_path=args.trajectory)
-    print(f"{args.steps} steps of {args.timestep} fs: {run.steps_per_second:.0f} steps/s, "
-          f"total-energy drift {run.drift_ev_per_ps:.2e} eV/ps, fluctuation {1e3 * run.energy_fluctuation:.3f} meV")
+        try:
+            atoms = ase.io.read(args.structure, index=0)
+        except FileNotFoundError:
+            raise CommandError(f"{args.structure}: file not found") from None
+        except Exception as error:  # ASE's readers raise many kinds: all mean "cannot read this"
+            raise CommandError(f"{args.structure}: cannot read a structure ({' '.join(str(error).split())[:160]})") \
+                from None
+        if not np.all(np.isfinite(atoms.positions)):
+            raise CommandError(f"{args.structure}: positions contain NaN or infinity")
+        atoms.calc = None
+    else:
+        atoms = molecule(args.molecule)
+    # one thread for small molecules, more for large cells, only inside each force call
+    atoms.calc = load_calculator(args.model, dtype="float64", threads=args.threads or "auto")
+    atoms.calc.model.check_elements(atoms.numbers)
+    run = run_md(atoms, args.steps, args.timestep, args.thermostat, args.temperature, args.friction, args.seed,
+                 record_trajectory=bool(args.trajectory or args.spectrum))
+    if args.trajectory and run.positions is not None:
+        run.write_extxyz(args.trajectory)
+    if run.failure:
+        raise CommandError(f"{run.failure}; try a smaller --timestep")
+    if args.spectrum:
+        spectrum = vibrational_spectrum(run.velocities, args.timestep, run.masses)
+        with open(args.spectrum, "w") as handle:
+            handle.write(spectrum_csv(spectrum))
+    summary = f"{args.steps} steps of {args.timestep} fs: {run.steps_per_second:.0f} steps/s, "
+    if args.thermostat == "nve":
+        summary += (f"total-energy drift {run.drift_ev_per_ps:.2e} eV/ps, "
+                    f"fluctuation {1e3 * run.energy_fluctuation:.3f} meV")
+    else:
+        summary += f"mean temperature {run.temperature.mean():.0f} K (bath {args.temperature:g} K)"
+    if args.spectrum:
+        summary += f"; spectrum resolution {spectrum.resolution_cm:.1f} cm^-1 -> {args.spectrum}"
+    print(summary)
 
 
 def command_vib(args) -> None:
