@@ -102,7 +102,7 @@ def test_lecture_mode_runs_the_md_preset_by_itself():
 
 def test_without_the_models_the_page_explains_and_still_shows_emt(tmp_path, models_at):
     models_at(tmp_path)
-    app = run(AppTest.from_file(PAGE, default_timeout=240))
-    infos = " ".join(i.value for i in app.info)
-    assert "cu_bp.pt" in infos
+    app = run(AppTest.from_file(PAGE, default_timeout=240), allow_errors=True)
+    errors = [e.value for e in app.error]  # one line per missing model file, the EMT part still drawn
+    assert len(errors) == 3 and "cu_bp.pt" in errors[0], errors
     assert app.dataframe[1].value["potential"].tolist() == ["EMT"]

@@ -16,7 +16,7 @@ from nnpes_core.derivatives import force_field
 from nnpes_core.surface_training import train_force_pair
 from nnpes_core.calculator import NNPESCalculator
 from nnpes_core.dynamics import run_nve
-from nnpes_core.dynamics2d import no_grad_force, particle_swarm, velocity_verlet_2d
+from nnpes_core.dynamics.surface_md import no_grad_force, particle_swarm, velocity_verlet_2d
 from nnpes_core.potentials import MullerBrown, grid
 from nnpes_core.viz import COLORS, axis_title
 from nnpes_core.viz.fields import (

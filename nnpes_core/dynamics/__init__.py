@@ -12,6 +12,7 @@
 """
 from nnpes_core.dynamics.ase_md import (
     THERMOSTATS, MDSettingsError, check_settings, initialise_velocities, run_langevin, run_md, run_nve,
+    thermalize_momenta,
 )
 from nnpes_core.dynamics.batched import run_ensemble
 from nnpes_core.dynamics.ensemble import EnsembleRun
@@ -20,4 +21,5 @@ from nnpes_core.dynamics.trajectory import MDRun, NVERun, energy_drift, energy_f
 __all__ = [
     "MDRun", "NVERun", "EnsembleRun", "MDSettingsError", "THERMOSTATS", "check_settings", "energy_drift",
     "energy_fluctuation", "initialise_velocities", "run_md", "run_nve", "run_langevin", "run_ensemble",
+    "thermalize_momenta",
 ]
