@@ -28,12 +28,9 @@ import csv
 import io
 import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,32 +72,14 @@ class Walk:
     answers: list[tuple[str, str, str, str, str]] = field(default_factory=list)  # as the CSV export has them
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start_server(env: dict, log_path: Path):
+    """The app server (app/serve.py's LocalServer); a server that does not come up ends the script."""
     import serve
 
-    port = free_port()
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(serve.command(port, address="127.0.0.1"), cwd=ROOT,
-                                   env={**os.environ, **serve.ENVIRONMENT, **env}, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the app server exited ({process.returncode}); see {log_path}")
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return process, base
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit(f"the app server was not healthy within 180 s; see {log_path}")
+    try:
+        return serve.LocalServer(log_path, env)
+    except serve.ServerError as error:
+        raise SystemExit(str(error))
 
 
 async def page_ready(page, started: float, timeout_s: float = PAGE_TIMEOUT_S) -> float:
@@ -274,7 +253,8 @@ async def main_async(args) -> None:
         env["NNPES_MAX_JOBS"] = str(args.max_jobs)
     database = coursework.open_database(url)
     database.ensure_schema()
-    server, base = start_server(env, folder / "server.log")
+    server = start_server(env, folder / "server.log")
+    base = server.url
     print(f"app server {base} (log {folder / 'server.log'}), database {database.backend}, "
           f"job workers {args.max_jobs or os.cpu_count()}, {os.cpu_count()} CPU cores", flush=True)
     results = []
@@ -293,8 +273,7 @@ async def main_async(args) -> None:
                         print(f"  {walk.name}: {error}", flush=True)
             await browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
     print()
     print("| students | page ready p50 / p95 (s) | job queue wait p50 / p95 (s) | trainings finished | errors "
           "| answers given = stored | models, visits stored | wall time (s) |")

@@ -32,18 +32,17 @@ import argparse
 import json
 import os
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "app")]
+
+import serve  # noqa: E402  app/serve.py: the one place for the server's command line
 
 GOAL_WARM_S, GOAL_INTERACTION_S = 1.0, 0.3  # the issue's goals: warm render, a slider
 NO_RUN_AFTER_S = 60.0  # an action that starts no script run in this time did nothing
@@ -83,51 +82,13 @@ STATE_RECORDER = """
 
 # --- the server -------------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """``python app/serve.py``'s command on a free port; its CPU time from /proc (Linux)."""
-
-    def __init__(self, log_path: Path):
-        import serve  # app/serve.py: the one place for the server's command line
-
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "w") as log:
-            self.process = subprocess.Popen(serve.command(self.port, address="127.0.0.1"), cwd=ROOT,
-                                            env={**os.environ, **serve.ENVIRONMENT}, stdout=log,
-                                            stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the app server exited with code {self.process.returncode}; see {log_path}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the app server did not become healthy in 180 s; see {log_path}")
-            time.sleep(0.3)
+class Server(serve.LocalServer):
+    """The app on a free local port (app/serve.py), with its CPU time from /proc (Linux)."""
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the server process so far (all its threads), in s."""
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime, stime
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
 
 
 # --- the browser ------------------------------------------------------------------------------------

@@ -3,11 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,47 +21,18 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_server():
-    """Start ``streamlit run app/Home.py`` (flags from app/serve.py) and yield its base URL."""
+    """Start the app (app/serve.py's command and flags) on a free local port and yield its base URL."""
     sys.path.insert(0, str(ROOT / "app"))
     import serve
 
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / "server.log"
-    env = {**os.environ, **serve.ENVIRONMENT}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(serve.command(port, address="127.0.0.1"), cwd=ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the app server exited with code {process.returncode}; see {log_path}")
-            try:
-                with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"the app server did not become healthy in 120 s; see {log_path}")
-            time.sleep(0.5)
-        yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server = serve.LocalServer(ARTIFACTS / "server.log", timeout_s=120)
+    except serve.ServerError as error:
+        pytest.fail(str(error))
+    with server:
+        yield server.url
 
 
 @pytest.fixture(scope="session")

@@ -7,14 +7,10 @@ database is the only thing they share.
 """
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -29,40 +25,21 @@ PROBLEM = ("07_derivatives", "why-central-is-second-order", "B")  # lesson, prob
 PROMPT = "truncation error of the central difference"
 
 
-@contextlib.contextmanager
 def replica(name: str, env: dict):
-    """One app server (app/serve.py's command) on a free port; yields its base URL."""
+    """One app server on a free port, started without waiting (app/serve.py's LocalServer)."""
     sys.path.insert(0, str(ROOT / "app"))
     import serve
-    from conftest import _free_port
 
-    port = _free_port()
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"replica-{name}.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(serve.command(port, address="127.0.0.1"), cwd=ROOT,
-                                   env={**os.environ, **serve.ENVIRONMENT, **env}, stdout=log, stderr=subprocess.STDOUT)
+    return serve.LocalServer(ARTIFACTS / f"replica-{name}.log", env, timeout_s=None)
+
+
+def wait_healthy(server) -> None:
+    import serve
+
     try:
-        yield f"http://127.0.0.1:{port}", process, log_path
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def wait_healthy(base_url: str, process, log_path: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"replica {base_url} exited with code {process.returncode}; see {log_path}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        time.sleep(0.5)
-    pytest.fail(f"replica {base_url} did not become healthy in 120 s; see {log_path}")
+        server.wait_healthy(120)
+    except serve.ServerError as error:
+        pytest.fail(str(error))
 
 
 def wait_idle(page, timeout_s: float = PAGE_TIMEOUT_S) -> None:
@@ -87,9 +64,10 @@ def test_an_answer_given_on_one_replica_appears_in_the_instructor_view_of_the_ot
     url = postgres.create_database("replicas")
     course = cw.create_course(cw.open_database(url), "Two replicas")
     env = {"NNPES_DATABASE_URL": url, "NNPES_INSTRUCTOR_KEY": KEY}
-    with replica("a", env) as (url_a, process_a, log_a), replica("b", env) as (url_b, process_b, log_b):
-        wait_healthy(url_a, process_a, log_a)
-        wait_healthy(url_b, process_b, log_b)
+    with replica("a", env) as server_a, replica("b", env) as server_b:
+        wait_healthy(server_a)
+        wait_healthy(server_b)
+        url_a, url_b = server_a.url, server_b.url
         context = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
         try:
             student = context.new_page()
