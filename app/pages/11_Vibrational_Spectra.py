@@ -242,7 +242,8 @@ md_result = None
 if vibrations is None:
     st.info("The spectra from dynamics need the pretrained model of this molecule (see above).")
 else:
-    preset = st.button(f"🎓 Lecture preset: {molecule_name} at 100, 300 and 1000 K, 6 × 1 ps each", key="mdspec_preset",
+    preset = st.button(f"🎓 Lecture preset: {molecule_name} at 100, 300 and 1000 K, 6 × 1 ps each",
+                       key="mdspec_preset",
                        help="Sets the controls below and starts the run: about 10 s on two CPU cores.")
     for key, value in (MD_PRESET if lecture else MD_DEFAULTS).items():
         st.session_state.setdefault(key, value)
@@ -269,7 +270,8 @@ if md_result is not None:
     series, minimum = md_result["series"], md_result["minimum"]
     kept = [index for index, runs in enumerate(series.velocities) if runs]
     columns = st.columns(3)
-    columns[0].metric("Simulated", f"{series.length_fs / 1000:.3g} ps × {series.n_trajectories * len(series.temperatures)}",
+    n_started = series.n_trajectories * len(series.temperatures)
+    columns[0].metric("Simulated", f"{series.length_fs / 1000:.3g} ps × {n_started}",
                       help=f"{series.seconds:.1f} s of wall time for the whole batch")
     columns[1].metric("Blew up (left out)", f"{sum(series.failed)}",
                       help=", ".join(f"{t:.0f} K: {f}" for t, f in zip(series.temperatures, series.failed)))
@@ -279,6 +281,9 @@ if md_result is not None:
             st.warning(f"{failed} of {series.n_trajectories} trajectories at {temperature:.0f} K blew up (the total "
                        "energy jumped by over 1 eV): they reached geometries the model was not trained on, and are "
                        "left out.", icon="💥")
+    if series.length_fs < 100.0:  # stopped at once: too short to transform (and to cut shorter)
+        st.info("Stopped before 100 fs: too short for a spectrum. Run again.")
+        kept = []
     if kept:
         spectra = {i: md_spectra.series_spectrum(series, i) for i in kept}
         traces = [SpectrumTrace(f"{series.temperatures[i]:.0f} K", spectrum.wavenumbers, spectrum.intensity,
@@ -296,13 +301,17 @@ elif vibrations is not None:
 
 ui.render_lesson(SLUG, "sampling")
 if md_result is not None and kept:
+    longest = 50.0 * np.floor(series.length_fs / 50.0)  # the window slider's range, fs
+    strides = [s for s in (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+               if s >= series.timestep_fs and abs(s / series.timestep_fs - round(s / series.timestep_fs)) < 1e-9]
+    for key, allowed in (("mdspec_shown", lambda v: v in kept), ("mdspec_window", lambda v: v <= longest),
+                         ("mdspec_stride", lambda v: v in strides)):
+        if key in st.session_state and not allowed(st.session_state[key]):  # left from an earlier run
+            del st.session_state[key]
     row = st.columns(3)
     shown = row[0].selectbox("Temperature", kept, format_func=lambda i: f"{series.temperatures[i]:.0f} K",
                              key="mdspec_shown")
-    window_fs = row[1].slider("Window: the first … fs", 50.0, float(series.length_fs), float(series.length_fs),
-                              step=50.0, key="mdspec_window")
-    strides = [s for s in (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
-               if s >= series.timestep_fs and abs(s / series.timestep_fs - round(s / series.timestep_fs)) < 1e-9]
+    window_fs = row[1].slider("Window: the first … fs", 50.0, longest, longest, step=50.0, key="mdspec_window")
     stride = row[2].select_slider("Saving stride (fs)", strides, value=strides[0], key="mdspec_stride")
     try:
         full = md_spectra.series_spectrum(series, shown)
@@ -313,14 +322,16 @@ if md_result is not None and kept:
         marks = spectrum_marks(minimum, series.timestep_fs)
         verlet = np.array(marks[1].wavenumbers)
         folded = md_spectra.alias_wavenumber(verlet, stride)
-        if np.any(np.abs(folded - verlet) > 1e-6):
-            marks.append(FrequencyMarks("where the Verlet lines fold to", list(folded), COLORS["counterexample"], "dash"))
+        aliased = np.abs(folded - verlet) > 1e-6
+        if aliased.any():
+            marks.append(FrequencyMarks("where the lines above Nyquist fold to", list(folded[aliased]),
+                                        COLORS["counterexample"], "dash"))
         ui.plot(spectrum_figure([SpectrumTrace(f"whole run, every {series.timestep_fs:g} fs", full.wavenumbers,
                                                full.intensity, PALETTE[5]),
                                  SpectrumTrace(f"first {window_fs:g} fs, every {stride:g} fs", thinned.wavenumbers,
-                                               thinned.intensity, PALETTE[1])],
+                                               thinned.intensity, PALETTE[2])],
                                 marks, nyquist_cm=thinned.nyquist_cm,
-                                title=f"The same trajectories at {series.temperatures[shown]:.0f} K, window and stride"),
+                                title=f"The same trajectories at {series.temperatures[shown]:.0f} K: window and stride"),
                 height=460 if not lecture else 620, key="mdspec_sampling")
         columns = st.columns(3)
         columns[0].metric("Resolution 1/(cT) (cm⁻¹)", f"{thinned.resolution_cm:.1f}")
