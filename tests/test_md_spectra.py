@@ -99,3 +99,10 @@ def test_bad_settings_are_refused_in_one_line(water):
         md_spectra.run_temperature_series(None, minimum, [], 2, 100.0)
     with pytest.raises(ValueError, match="too few"):
         md_spectra.series_spectrum(series, 0, length_fs=20.0, stride_fs=5.0)
+
+
+def test_degenerate_modes_of_ammonia_form_one_band_each():
+    model = load_model(ROOT / "assets" / "models" / "nh3_bp.pt")
+    start = read_reference_hessian(ROOT / "assets" / "data" / "nh3_b3lyp_631gs_hessian.json").atoms
+    names = [band.name for band in md_spectra.bands(model_minimum(model, start.copy()))]
+    assert names == ["symmetric bend", "antisymmetric bend (×2)", "symmetric stretch", "antisymmetric stretch (×2)"]

@@ -244,7 +244,8 @@ if vibrations is None:
 else:
     preset = st.button(f"🎓 Lecture preset: {molecule_name} at 100, 300 and 1000 K, 6 × 1 ps each",
                        key="mdspec_preset",
-                       help="Sets the controls below and starts the run: about 10 s on two CPU cores.")
+                       help="Sets the controls below and starts the run: about 10 s for water on two CPU cores "
+                            "(ammonia and methane, with more atoms per molecule, take longer).")
     for key, value in (MD_PRESET if lecture else MD_DEFAULTS).items():
         st.session_state.setdefault(key, value)
     if preset:
