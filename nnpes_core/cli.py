@@ -343,6 +343,7 @@ def command_vib(args) -> None:
     from nnpes_core.analysis.isotopes import isotope_masses, isotopologue_analysis, parse_isotopes
     from nnpes_core.analysis.zero_point import zero_point_energy
     from nnpes_core.data import molecule
+    from nnpes_core.calculator import threads_for_system
     from nnpes_core.threads import torch_threads
 
     atoms = _read(args.structure, require_energy=False, require_forces=False)[0] if args.structure \
@@ -361,7 +362,7 @@ def command_vib(args) -> None:
             model = load_model(args.model)
             model.check_elements(atoms.numbers)
             source = f"model {args.model}"
-            with torch_threads(1 if len(atoms) < SMALL_SYSTEM else None):
+            with torch_threads(threads_for_system(len(atoms))):
                 found = model_minimum(model, atoms, torch.float64, fmax=args.fmax)
             minimum, energy, hessian = found.atoms, found.energy, found.hessian
         else:

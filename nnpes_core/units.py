@@ -19,6 +19,11 @@ FS = _ase.fs  # ASE time units per femtosecond
 AMU_KG = 1.66053906660e-27
 EV_J = 1.602176634e-19
 SPEED_OF_LIGHT_CM_S = 2.99792458e10
+PLANCK_J_S = _ase._hplanck  # J s (CODATA, as ASE has it)
+BOLTZMANN_J_K = BOLTZMANN * EV_J  # J/K
+AU_TIME_FS = _ase._hbar / (HARTREE * _ase._e) * 1e15  # one atomic unit of time, ħ/Eₕ, in fs (0.0242)
+GPA_PER_EV_PER_A3 = EV_J * 1e30 / 1e9  # pressure, bulk modulus: 1 eV/Å³ = 160.2 GPa
+J_PER_M2_PER_EV_PER_A2 = EV_J * 1e20  # surface energy: 1 eV/Å² = 16.02 J/m²
 
 # A harmonic force constant k in eV/Å² on a mass m in amu vibrates at omega = sqrt(k/m); this factor
 # turns sqrt(eV / (Å² amu)) into a wavenumber in cm^-1 (omega / (2 pi c)).

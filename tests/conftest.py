@@ -116,13 +116,13 @@ def trained_models(morse_water_frames):
 
 @pytest.fixture(scope="session")
 def stand_in_models_dir(tmp_path_factory, morse_water_frames) -> Path:
-    """A folder with stand-ins for assets/models/water_{cartesian,bp,equivariant}.pt, for the page tests:
+    """A folder with stand-ins for assets/models/water_{cartesian,direct,bp,equivariant}.pt, for the page tests:
     float64 models trained for about a second each on the first 48 water structures."""
     from nnpes_core.models import save_model
 
     folder = tmp_path_factory.mktemp("models")
     train_frames, val_frames = morse_water_frames[:48], morse_water_frames[48:]
-    for kind in ("cartesian", "bp", "equivariant"):
+    for kind in ("cartesian", "direct", "bp", "equivariant"):
         save_model(model_suite.trained_model(kind, train_frames, val_frames), folder / f"water_{kind}.pt")
     return folder
 

@@ -28,7 +28,7 @@ from ase.optimize import BFGS
 from nnpes_core import units
 from nnpes_core.materials.crystals import fcc_slab, fcc_supercell
 
-J_PER_M2_PER_EV_PER_A2 = units.EV_J * 1e20  # 1 eV/Å² = 16.02 J/m²
+J_PER_M2_PER_EV_PER_A2 = units.J_PER_M2_PER_EV_PER_A2
 
 
 @dataclass

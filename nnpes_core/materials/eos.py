@@ -22,7 +22,7 @@ from ase.eos import EquationOfState
 
 from nnpes_core import units
 
-GPA_PER_EV_PER_A3 = units.EV_J * 1e30 / 1e9  # 1 eV/Å³ = 160.2 GPa
+GPA_PER_EV_PER_A3 = units.GPA_PER_EV_PER_A3
 ATOMS_PER_CUBIC_CELL = 4  # fcc
 
 

@@ -12,8 +12,9 @@ from nnpes_core.nonadiabatic.adiabatic import AdiabaticStates, adiabatic_states
 from nnpes_core.nonadiabatic.exact import exact_probabilities
 from nnpes_core.nonadiabatic.fssh import FSSHRun, RecordedTrajectory, run_fssh
 from nnpes_core.nonadiabatic.outcomes import CHANNELS, ScatteringProbabilities, binomial_stderr
+from nnpes_core.units import AU_TIME_FS
 from nnpes_core.nonadiabatic.tully import (
-    AU_TIME_FS, TULLY_MASS, TULLY_MODELS, DiabaticHamiltonian, DualAvoidedCrossing, ExtendedCoupling, SimpleAvoidedCrossing,
+    TULLY_MASS, TULLY_MODELS, DiabaticHamiltonian, DualAvoidedCrossing, ExtendedCoupling, SimpleAvoidedCrossing,
     TwoStateModel, UnknownModelError, tully_model,
 )
 

@@ -21,12 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from ase import units as _ase
 
-from nnpes_core.units import HARTREE
 
 TULLY_MASS = 2000.0  # electron masses (a.u.)
-AU_TIME_FS = _ase._hbar / (HARTREE * _ase._e) * 1e15  # one atomic unit of time, ħ/Eₕ, in fs (0.0242)
 
 
 class UnknownModelError(ValueError):

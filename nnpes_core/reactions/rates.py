@@ -29,11 +29,9 @@ from typing import Sequence
 
 import numpy as np
 from ase import Atoms
-from ase.units import _hplanck as PLANCK_J_S  # J s (CODATA, as ASE has it)
 
-from nnpes_core.units import AMU_KG, BOLTZMANN, EV_J, SPEED_OF_LIGHT_CM_S
+from nnpes_core.units import AMU_KG, BOLTZMANN, BOLTZMANN_J_K, PLANCK_J_S, SPEED_OF_LIGHT_CM_S
 
-BOLTZMANN_J_K = BOLTZMANN * EV_J  # J/K
 M3_TO_CM3 = 1e6
 LINEAR_TOLERANCE = 1e-3  # amu Å²: a smallest moment of inertia below this means a linear species
 
