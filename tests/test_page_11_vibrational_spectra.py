@@ -90,6 +90,10 @@ def test_md_spectra_job_gives_the_table_of_lines_and_the_stride_folds_the_stretc
     assert (cold["anharmonic shift (cm⁻¹)"].abs() < 20).all()  # 0.5 ps: resolution 67 cm⁻¹
     assert number(metric(app, "Blew up (left out)")) == 0
     assert number(metric(app, "Nyquist limit 1/(2cΔt) (cm⁻¹)")) == pytest.approx(33356, rel=1e-3)  # every 0.5 fs
+    assert number(metric(app, "Resolution 1/(cT) (cm⁻¹)")) == pytest.approx(133.4, abs=0.1)  # first 250 fs
+    app.slider(key="mdspec_window").set_value(500.0)
+    run(app)
+    assert number(metric(app, "Resolution 1/(cT) (cm⁻¹)")) == pytest.approx(66.7, abs=0.1)
     app.select_slider(key="mdspec_stride").set_value(5.0)
     run(app)
     assert number(metric(app, "Nyquist limit 1/(2cΔt) (cm⁻¹)")) == pytest.approx(3336, abs=1)

@@ -297,7 +297,7 @@ if md_result is not None:
         st.caption("Each band's line from its own spectrum: the velocities projected on its normal mode(s) at the "
                    "minimum. Peak = tallest point within 300 cm⁻¹ of the Verlet line; FWHM by linear interpolation; "
                    "it cannot be narrower than the resolution 1/(cT) of a Hann-windowed run.")
-elif vibrations is not None:
+elif vibrations is not None and st.session_state.get("job::md-spectra") is None:  # nothing started yet
     st.info("Press **Run the trajectories** (or the lecture preset): the spectra and the table of lines appear here.")
 
 ui.render_lesson(SLUG, "sampling")
@@ -312,8 +312,11 @@ if md_result is not None and kept:
     row = st.columns(3)
     shown = row[0].selectbox("Temperature", kept, format_func=lambda i: f"{series.temperatures[i]:.0f} K",
                              key="mdspec_shown")
-    window_fs = row[1].slider("Window: the first … fs", 50.0, longest, longest, step=50.0, key="mdspec_window")
-    stride = row[2].select_slider("Saving stride (fs)", strides, value=strides[0], key="mdspec_stride")
+    half = max(50.0, 50.0 * np.floor(longest / 100.0))  # start at half the run: lines twice as wide
+    window_fs = row[1].slider("Window: the first … fs", 50.0, longest, half, step=50.0, key="mdspec_window")
+    # lecture mode starts beyond the Nyquist limit of the stretches: the aliased lines at once
+    stride = row[2].select_slider("Saving stride (fs)", strides, value=5.0 if lecture and 5.0 in strides
+                                  else strides[0], key="mdspec_stride")
     try:
         full = md_spectra.series_spectrum(series, shown)
         thinned = md_spectra.series_spectrum(series, shown, length_fs=window_fs, stride_fs=stride)
