@@ -1,6 +1,7 @@
 """Lesson 11 page (Vibrational spectra): normal modes of the shipped models against the B3LYP reference for water
-and ammonia, isotopologues from one Hessian (the product rule holds), zero-point energy against k_B T, the
-practice problems; it explains itself when a model is missing."""
+and ammonia, isotopologues from one Hessian (the product rule holds), zero-point energy against k_B T, spectra from
+a batch of thermal NVE runs (the table of lines; window and saving stride), the practice problems; it explains
+itself when a model is missing."""
 from __future__ import annotations
 
 from pathlib import Path
