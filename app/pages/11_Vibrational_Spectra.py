@@ -14,6 +14,7 @@ from nnpes_core.analysis.frequency_comparison import frequency_table, match_mode
 from nnpes_core.analysis import md_spectra
 from nnpes_core.analysis.isotopes import ISOTOPE_MASSES, isotopologue_table, reduced_mass_ratio
 from nnpes_core.analysis.mode_names import degenerate_groups, mode_name
+from nnpes_core.analysis.spectral_lines import verlet_wavenumber
 from nnpes_core.analysis.vibrations import harmonic_analysis, mode_animation_frames
 from nnpes_core.analysis.zero_point import mode_energy, zero_point_energy
 from nnpes_core.data.reference_hessian import read_reference_hessian
@@ -98,7 +99,7 @@ def spectrum_marks(minimum, timestep_fs: float) -> list[FrequencyMarks]:
     harmonic = [band.harmonic_cm for band in md_spectra.bands(minimum)]
     return [FrequencyMarks("model harmonic (Hessian)", harmonic, COLORS["reference"], "dot"),
             FrequencyMarks(f"Verlet line at Δt = {timestep_fs:g} fs",
-                           list(md_spectra.verlet_wavenumber(np.array(harmonic), timestep_fs)), COLORS["model"])]
+                           list(verlet_wavenumber(np.array(harmonic), timestep_fs)), COLORS["model"])]
 
 
 LINE_COLUMNS = {column: st.column_config.NumberColumn(format="%.1f") for column in (
