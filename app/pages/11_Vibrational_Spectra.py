@@ -10,8 +10,8 @@ import torch
 
 import resources
 import ui
-from nnpes_core.analysis.frequency_comparison import frequency_table, match_modes, model_minimum
 from nnpes_core.analysis import md_spectra
+from nnpes_core.analysis.frequency_comparison import frequency_table, match_modes, model_minimum
 from nnpes_core.analysis.isotopes import ISOTOPE_MASSES, isotopologue_table, reduced_mass_ratio
 from nnpes_core.analysis.mode_names import degenerate_groups, mode_name
 from nnpes_core.analysis.spectral_lines import verlet_wavenumber
