@@ -1,6 +1,7 @@
 """Lesson 11 page (Vibrational spectra): normal modes of the shipped models against the B3LYP reference for water
-and ammonia, isotopologues from one Hessian (the product rule holds), zero-point energy against k_B T, the
-practice problems; it explains itself when a model is missing."""
+and ammonia, isotopologues from one Hessian (the product rule holds), zero-point energy against k_B T, spectra from
+a batch of thermal NVE runs (the table of lines; window and saving stride), the practice problems; it explains
+itself when a model is missing."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from apptest_helpers import check, metric, number, run, texts
+from apptest_helpers import check, metric, number, run, start_job, texts
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "11_Vibrational_Spectra.py")
 SLUG = "11_vibrational_spectra"
@@ -76,6 +77,33 @@ def test_ammonia_and_methane_have_named_degenerate_modes_and_their_own_models(ap
     run(app)
 
 
+def test_md_spectra_job_gives_the_table_of_lines_and_the_stride_folds_the_stretches(app):
+    app.session_state["mdspec_temperatures"] = [100, 1000]
+    app.session_state["mdspec_trajectories"] = 2
+    app.session_state["mdspec_length"] = 0.5
+    run(app)
+    start_job(app, "md-spectra", timeout=180)
+    lines = table_with(app, "anharmonic shift (cm⁻¹)")
+    assert list(lines["T (K)"]) == [100, 100, 100, 1000, 1000, 1000]
+    assert list(lines["band"][:3]) == ["bend", "symmetric stretch", "antisymmetric stretch"]
+    cold = lines[lines["T (K)"] == 100]
+    assert (cold["Verlet line (cm⁻¹)"] - cold["harmonic (cm⁻¹)"]).round().tolist() == [2, 19, 21]  # Δt = 0.5 fs
+    assert (cold["anharmonic shift (cm⁻¹)"].abs() < 20).all()  # 0.5 ps: resolution 67 cm⁻¹
+    assert number(metric(app, "Blew up (left out)")) == 0
+    assert number(metric(app, "Nyquist limit 1/(2cΔt) (cm⁻¹)")) == pytest.approx(33356, rel=1e-3)  # every 0.5 fs
+    assert number(metric(app, "Resolution 1/(cT) (cm⁻¹)")) == pytest.approx(133.4, abs=0.1)  # first 250 fs
+    app.slider(key="mdspec_window").set_value(500.0)
+    run(app)
+    assert number(metric(app, "Resolution 1/(cT) (cm⁻¹)")) == pytest.approx(66.7, abs=0.1)
+    app.select_slider(key="mdspec_stride").set_value(5.0)
+    run(app)
+    assert number(metric(app, "Nyquist limit 1/(2cΔt) (cm⁻¹)")) == pytest.approx(3336, abs=1)
+    folded = table_with(app, "appears at (cm⁻¹)")
+    stretch = folded[folded["band"] == "antisymmetric stretch"].iloc[0]
+    assert stretch["appears at (cm⁻¹)"] == pytest.approx(6671.3 - stretch["Verlet line (cm⁻¹)"], abs=0.1)
+    assert abs(stretch["MD peak (cm⁻¹)"] - stretch["appears at (cm⁻¹)"]) < 20
+
+
 def test_practice_zero_point_difference_right_and_wrong(app):
     table = table_with(app, "Teller-Redlich")
     zpe = dict(zip(table["isotopologue"], table["ZPE (eV)"]))
@@ -105,3 +133,5 @@ def test_lecture_mode_shows_the_short_text_and_the_same_numbers():
     assert "Teller-Redlich product rule" not in texts(app, "markdown")  # a full-text-only paragraph
     assert list(table_with(app, "difference (cm⁻¹)")["reference (cm⁻¹)"].round()) == [1711, 3721, 3845]
     assert len(app.get("iframe")) == 1
+    assert app.button(key="mdspec_preset").label.startswith("🎓 Lecture preset: water at 100, 300 and 1000 K")
+    assert app.session_state["mdspec_length"] == 1.0  # the fast preset's controls from the start

@@ -10,14 +10,18 @@ import torch
 
 import resources
 import ui
+from nnpes_core.analysis import md_spectra
 from nnpes_core.analysis.frequency_comparison import frequency_table, match_modes, model_minimum
 from nnpes_core.analysis.isotopes import ISOTOPE_MASSES, isotopologue_table, reduced_mass_ratio
 from nnpes_core.analysis.mode_names import degenerate_groups, mode_name
+from nnpes_core.analysis.spectral_lines import verlet_wavenumber
 from nnpes_core.analysis.vibrations import harmonic_analysis, mode_animation_frames
 from nnpes_core.analysis.zero_point import mode_energy, zero_point_energy
 from nnpes_core.data.reference_hessian import read_reference_hessian
 from nnpes_core.units import BOLTZMANN, KJ_PER_MOL
 from nnpes_core.viz.derivatives import frequency_error_figure
+from nnpes_core.viz.dynamics import FrequencyMarks, SpectrumTrace, spectrum_figure
+from nnpes_core.viz.style import COLORS, PALETTE
 from nnpes_core.viz.symmetry import face_on_view, viewed
 from nnpes_core.viz.vibrations import mode_energy_figure, stick_spectrum_figure
 
@@ -29,6 +33,12 @@ MOLECULES = {
     "methane": ("ch4_bp", "ch4", {"CH₄": None, "CH₃D": "1=2", "CD₄": "H=2", "¹³CH₄": "C=13"}),
 }
 SURFACES = ("B3LYP/6-31G* reference", "pretrained model")
+MD_TEMPERATURES_K = [50, 100, 300, 600, 1000, 1500, 2000]
+# the lecture preset: about 7 s of dynamics on 2 CPU cores for water
+MD_PRESET = {"mdspec_temperatures": [100, 300, 1000], "mdspec_trajectories": 6, "mdspec_length": 1.0,
+             "mdspec_timestep": 0.5}
+MD_DEFAULTS = {"mdspec_temperatures": [100, 300, 1000, 2000], "mdspec_trajectories": 8, "mdspec_length": 2.0,
+               "mdspec_timestep": 0.5}
 
 
 # --- cached computations ---------------------------------------------------------------------------
@@ -72,6 +82,32 @@ def wavenumber_columns(rows: list[dict], digits: int = 1) -> pd.DataFrame:
         record["Teller-Redlich"] = row["product_rule"]
         records.append(record)
     return pd.DataFrame(records)
+
+
+def md_spectra_work(model, minimum, settings: dict):
+    """The job: all trajectories of all temperatures as one NVE batch (a TemperatureSeries)."""
+    def work(progress):
+        report = lambda done, total: progress.update(done / total, f"step {done} of {total}")  # noqa: E731
+        series = md_spectra.run_temperature_series(
+            model, minimum, settings["temperatures"], settings["trajectories"], 1000.0 * settings["length_ps"],
+            settings["timestep"], progress=report, should_stop=lambda: progress.stop_requested)
+        return {"series": series, "minimum": minimum, "settings": settings}
+    return work
+
+
+def spectrum_marks(minimum, timestep_fs: float) -> list[FrequencyMarks]:
+    harmonic = [band.harmonic_cm for band in md_spectra.bands(minimum)]
+    return [FrequencyMarks("model harmonic (Hessian)", harmonic, COLORS["reference"], "dot"),
+            FrequencyMarks(f"Verlet line at Δt = {timestep_fs:g} fs",
+                           list(verlet_wavenumber(np.array(harmonic), timestep_fs)), COLORS["model"])]
+
+
+LINE_COLUMNS = {column: st.column_config.NumberColumn(format="%.1f") for column in (
+    "harmonic (cm⁻¹)", "Verlet line (cm⁻¹)", "appears at (cm⁻¹)", "MD peak (cm⁻¹)", "FWHM (cm⁻¹)",
+    "resolution 1/(cT) (cm⁻¹)")}
+LINE_COLUMNS["T (K)"] = st.column_config.NumberColumn(format="%.0f")
+LINE_COLUMNS["anharmonic shift (cm⁻¹)"] = st.column_config.NumberColumn(
+    format="%+.1f", help="MD peak − Verlet line: what the surface's anharmonicity does at this temperature")
 
 
 # --- page ------------------------------------------------------------------------------------------
@@ -203,7 +239,115 @@ if reference_analysis is not None:
 
 # Spectra from molecular dynamics -------------------------------------------------------------------------
 ui.render_lesson(SLUG, "md-spectra")
+md_result = None
+if vibrations is None:
+    st.info("The spectra from dynamics need the pretrained model of this molecule (see above).")
+else:
+    preset = st.button(f"🎓 Lecture preset: {molecule_name} at 100, 300 and 1000 K, 6 × 1 ps each",
+                       key="mdspec_preset",
+                       help="Sets the controls below and starts the run: about 10 s for water on two CPU cores "
+                            "(ammonia and methane, with more atoms per molecule, take longer).")
+    for key, value in (MD_PRESET if lecture else MD_DEFAULTS).items():
+        st.session_state.setdefault(key, value)
+    if preset:
+        st.session_state.update(MD_PRESET)
+    row = st.columns([3, 1, 1, 1])
+    chosen = row[0].multiselect("Temperatures (K)", MD_TEMPERATURES_K, key="mdspec_temperatures")
+    n_trajectories = row[1].select_slider("Trajectories per T", [2, 4, 6, 8, 12, 16], key="mdspec_trajectories")
+    length_ps = row[2].select_slider("Length (ps)", [0.5, 1.0, 2.0, 4.0], key="mdspec_length")
+    timestep = row[3].select_slider("Time step Δt (fs)", [0.25, 0.5, 1.0], key="mdspec_timestep")
+    settings = dict(molecule=molecule_name, temperatures=sorted(float(t) for t in chosen),
+                    trajectories=int(n_trajectories), length_ps=float(length_ps), timestep=float(timestep))
+    st.caption(f"{len(chosen) * n_trajectories} NVE trajectories of {molecule_name} on {model_name} in one batch "
+               f"(float64): thermal starts (normal-mode positions, Maxwell-Boltzmann velocities, no net rotation) "
+               f"around the model's minimum, velocities saved every step.")
+    job = ui.live_job("md-spectra", "▶️ Run the trajectories", md_spectra_work(model, vibrations, settings),
+                      start=preset and bool(chosen), disabled=not chosen, button_type="primary")
+    md_result = job.result if job is not None else None
+    if md_result is not None and md_result["settings"]["molecule"] != molecule_name:
+        st.info(f"The last run was of {md_result['settings']['molecule']}: run again for {molecule_name}.")
+        md_result = None
+
+if md_result is not None:
+    series, minimum = md_result["series"], md_result["minimum"]
+    kept = [index for index, runs in enumerate(series.velocities) if runs]
+    columns = st.columns(3)
+    n_started = series.n_trajectories * len(series.temperatures)
+    columns[0].metric("Simulated", f"{series.length_fs / 1000:.3g} ps × {n_started}",
+                      help=f"{series.seconds:.1f} s of wall time for the whole batch")
+    columns[1].metric("Blew up (left out)", f"{sum(series.failed)}",
+                      help=", ".join(f"{t:.0f} K: {f}" for t, f in zip(series.temperatures, series.failed)))
+    columns[2].metric("Largest energy drift", f"{1e3 * series.max_drift_ev_per_ps:.3g} meV/ps")
+    for temperature, failed in zip(series.temperatures, series.failed):
+        if failed:
+            st.warning(f"{failed} of {series.n_trajectories} trajectories at {temperature:.0f} K blew up (the total "
+                       "energy jumped by over 1 eV): they reached geometries the model was not trained on, and are "
+                       "left out.", icon="💥")
+    if series.length_fs < 100.0:  # stopped at once: too short to transform (and to cut shorter)
+        st.info("Stopped before 100 fs: too short for a spectrum. Run again.")
+        kept = []
+    if kept:
+        spectra = {i: md_spectra.series_spectrum(series, i) for i in kept}
+        traces = [SpectrumTrace(f"{series.temperatures[i]:.0f} K", spectrum.wavenumbers, spectrum.intensity,
+                                PALETTE[k % len(PALETTE)]) for k, (i, spectrum) in enumerate(spectra.items())]
+        ui.plot(spectrum_figure(traces, spectrum_marks(minimum, series.timestep_fs),
+                                title=f"VDOS of {molecule_name} at each temperature (averaged over the trajectories)"),
+                height=460 if not lecture else 620, key="mdspec_vdos")
+        st.dataframe(pd.DataFrame(md_spectra.line_table(md_spectra.band_lines(series, minimum))), hide_index=True,
+                     column_config=LINE_COLUMNS, key="mdspec_lines")
+        st.caption("Each band's line from its own spectrum: the velocities projected on its normal mode(s) at the "
+                   "minimum. Peak = tallest point within 300 cm⁻¹ of the Verlet line; FWHM by linear interpolation; "
+                   "it cannot be narrower than the resolution 1/(cT) of a Hann-windowed run.")
+elif vibrations is not None and st.session_state.get("job::md-spectra") is None:  # nothing started yet
+    st.info("Press **Run the trajectories** (or the lecture preset): the spectra and the table of lines appear here.")
+
 ui.render_lesson(SLUG, "sampling")
+if md_result is not None and kept:
+    longest = 50.0 * np.floor(series.length_fs / 50.0)  # the window slider's range, fs
+    strides = [s for s in (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+               if s >= series.timestep_fs and abs(s / series.timestep_fs - round(s / series.timestep_fs)) < 1e-9]
+    for key, allowed in (("mdspec_shown", lambda v: v in kept), ("mdspec_window", lambda v: v <= longest),
+                         ("mdspec_stride", lambda v: v in strides)):
+        if key in st.session_state and not allowed(st.session_state[key]):  # left from an earlier run
+            del st.session_state[key]
+    row = st.columns(3)
+    shown = row[0].selectbox("Temperature", kept, format_func=lambda i: f"{series.temperatures[i]:.0f} K",
+                             key="mdspec_shown")
+    half = max(50.0, 50.0 * np.floor(longest / 100.0))  # start at half the run: lines twice as wide
+    window_fs = row[1].slider("Window: the first … fs", 50.0, longest, half, step=50.0, key="mdspec_window")
+    # lecture mode starts beyond the Nyquist limit of the stretches: the aliased lines at once
+    stride = row[2].select_slider("Saving stride (fs)", strides, value=5.0 if lecture and 5.0 in strides
+                                  else strides[0], key="mdspec_stride")
+    try:
+        full = md_spectra.series_spectrum(series, shown)
+        thinned = md_spectra.series_spectrum(series, shown, length_fs=window_fs, stride_fs=stride)
+    except ValueError as error:
+        ui.show_error(error, "Spectrum")
+    else:
+        marks = spectrum_marks(minimum, series.timestep_fs)
+        verlet = np.array(marks[1].wavenumbers)
+        folded = md_spectra.alias_wavenumber(verlet, stride)
+        aliased = np.abs(folded - verlet) > 1e-6
+        if aliased.any():
+            marks.append(FrequencyMarks("where the lines above Nyquist fold to", list(folded[aliased]),
+                                        COLORS["counterexample"], "dash"))
+        ui.plot(spectrum_figure([SpectrumTrace(f"whole run, every {series.timestep_fs:g} fs", full.wavenumbers,
+                                               full.intensity, PALETTE[5]),
+                                 SpectrumTrace(f"first {window_fs:g} fs, every {stride:g} fs", thinned.wavenumbers,
+                                               thinned.intensity, PALETTE[2])],
+                                marks, nyquist_cm=thinned.nyquist_cm,
+                                title=f"The same trajectories at {series.temperatures[shown]:.0f} K: window and stride"),
+                height=460 if not lecture else 620, key="mdspec_sampling")
+        columns = st.columns(3)
+        columns[0].metric("Resolution 1/(cT) (cm⁻¹)", f"{thinned.resolution_cm:.1f}")
+        columns[1].metric("Nyquist limit 1/(2cΔt) (cm⁻¹)", f"{thinned.nyquist_cm:,.0f}")
+        columns[2].metric("Frames per trajectory", f"{int(round(window_fs / stride)) + 1}")
+        lines = [line for line in md_spectra.band_lines(series, minimum, window_fs, stride)
+                 if line.temperature_K == series.temperatures[shown]]
+        st.dataframe(pd.DataFrame(md_spectra.line_table(lines)), hide_index=True, column_config=LINE_COLUMNS,
+                     key="mdspec_sampling_lines")
+elif vibrations is not None:
+    st.info("Run the trajectories above: here the same run is cut shorter and thinned out.")
 ui.render_lesson(SLUG, "classical-limits")
 
 ui.practice_section(SLUG, {"zpe_difference": zpe_difference})
