@@ -53,7 +53,7 @@ for lesson in lessons:
     if count and lesson.is_available():
         rows.append((lesson, count))
 if not rows:
-    st.info("The practice problems appear here as the lessons are published.")
+    ui.show_error("No practice problems found: the lessons' problem files (lessons/*.problems.toml) are missing.")
 for lesson, count in rows:
     solved, _ = ui.practice_progress(lesson.slug)
     st.page_link(f"pages/{lesson.page}", icon=":material/edit_note:",

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from ase import Atoms
 
+import classroom
 from nnpes_core import course, jobs, practice
 from nnpes_core.viz.molecule import molecule_html, viewer_height
 from nnpes_core.viz.style import axes_without_units, style_figure
@@ -37,7 +38,8 @@ _LECTURE_CSS = """<style>
 
 
 def page_setup(title: str, icon: str = "⚛️") -> None:
-    """First call on every page: page config, the title, and the sidebar (lecture mode, device)."""
+    """First call on every page: page config, the title, and the sidebar (lecture mode, device, class
+    sign-in; a signed-in student's visit to a lesson is recorded)."""
     st.set_page_config(page_title=f"{title} · NN-PES Lab", page_icon=icon, layout="wide")
     with st.sidebar:
         st.toggle(
@@ -48,9 +50,11 @@ def page_setup(title: str, icon: str = "⚛️") -> None:
             help="Short text, large figures and fonts, presets that finish in seconds.",
         )
         device_indicator()
+        classroom.sidebar(classroom.calling_page_file())
     if lecture_mode():
         st.html(_LECTURE_CSS)
     st.title(f"{icon} {title}")
+    classroom.notice()  # one line while a signed-in student's progress cannot be saved
 
 
 def lecture_mode() -> bool:
@@ -258,9 +262,12 @@ def _practice_problem(slug: str, number: int, problem: practice.Problem, expecte
             if result.valid:
                 record["attempts"] += 1
                 record["solved"] = record["solved"] or result.correct
+                classroom.record_attempt(slug, problem.id, answer or "", result.correct)  # signed in: saved
         result = record["result"]
         if result is not None:
             (st.success if result.correct else st.warning if result.valid else st.info)(result.message)
+            if checked and classroom.waiting():
+                st.caption("💾 Not saved yet (the course database cannot be reached): kept in this session.")
         with st.expander("Hint"):
             st.markdown(problem.hint)
         if record["attempts"] > 0:  # the worked solution only after a real attempt
@@ -287,7 +294,9 @@ def practice_section(slug: str, computed_values: Mapping[str, float | Callable[[
         return
     for number, problem in enumerate(problems, start=1):
         _practice_problem(slug, number, problem, _expected(problem, computed_values))
+    classroom.record_session_models()  # a model this run trained (signed in: its settings are saved)
     solved, attempted = practice_progress(slug)
-    st.metric("Your score this session", f"{solved} / {len(problems)} solved",
+    st.metric("Your saved score" if classroom.enrolment() else "Your score this session",
+              f"{solved} / {len(problems)} solved",
               help=f"{attempted} of {len(problems)} problems attempted")
 

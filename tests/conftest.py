@@ -142,3 +142,53 @@ def untrained_models():
     """kind -> a float64 model with random weights for ethanol's elements (C, H, O)."""
     numbers = model_suite.distorted_ethanol().numbers
     return {kind: model_suite.untrained_model(kind, numbers) for kind in model_suite.ALL_KINDS}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Coursework (nnpes_core.coursework): a real PostgreSQL for the session, and a fresh database per test
+# on SQLite and on PostgreSQL (``coursework_url`` is parametrised over both).
+# ---------------------------------------------------------------------------------------------------
+import sqlalchemy  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server (tests/postgres_server.py) for the whole test session.
+
+    Skips when the server binaries are missing, unless NNPES_REQUIRE_POSTGRES=1 (CI), where it fails."""
+    from postgres_server import PostgresServer, server_binaries
+
+    if server_binaries() is None:
+        message = "PostgreSQL server binaries (initdb, pg_ctl) not found: apt-get install postgresql"
+        if os.environ.get("NNPES_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + "; NNPES_REQUIRE_POSTGRES=1 requires them")
+        pytest.skip(message)
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="session")
+def postgres_coursework_url(postgres):
+    """One database on the session's PostgreSQL for the coursework tests (emptied before each test)."""
+    return postgres.create_database("coursework")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def coursework_url(request, tmp_path):
+    """The URL of an empty coursework database: a new SQLite file, or the PostgreSQL test database
+    with every table emptied (cheaper than a new database per test)."""
+    from nnpes_core.coursework.database import forget_database, open_database
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'coursework.sqlite3'}"
+        yield url
+        forget_database(url)  # close the pooled connections of this process
+        return
+    url = request.getfixturevalue("postgres_coursework_url")
+    with open_database(url).transaction() as session:  # migrates the first time
+        session.execute(sqlalchemy.text("TRUNCATE courses, students, attempts, lesson_visits, trained_models "
+                                        "RESTART IDENTITY CASCADE"))
+    yield url

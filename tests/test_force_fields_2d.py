@@ -9,7 +9,7 @@ import torch
 from nnpes_core.analysis.conservation import circle_work, curl_2d, force_on_grid, stokes_work, work_by_radius
 from nnpes_core.data.surface_points import surface_dataset
 from nnpes_core.derivatives import force_field
-from nnpes_core.dynamics2d import no_grad_force, particle_swarm, velocity_for_energy, velocity_verlet_2d
+from nnpes_core.dynamics.surface_md import no_grad_force, particle_swarm, velocity_for_energy, velocity_verlet_2d
 from nnpes_core.models import Committee
 from nnpes_core.potentials import MullerBrown
 from nnpes_core.surface_training import surface_committee, train_force_pair

@@ -46,6 +46,16 @@ def test_hartree_fock_lies_above_fci_and_the_shipped_comparison_is_labelled(page
     assert "FCI/STO-3G lies above FCI/6-31G at every distance" in texts(page)
 
 
+def test_the_basis_ladder_shows_r_e_moving_away_from_experiment(page):
+    ladder = page.dataframe[2].value
+    assert list(ladder["Basis (smallest first)"]) == ["STO-3G", "6-31G", "cc-pVDZ"]
+    lengths = [float(v) for v in ladder["r_e (Å)"]]
+    errors = [abs(float(v)) for v in ladder["r_e − exp. (Å)"]]
+    assert lengths == sorted(lengths) and errors[2] == max(errors)  # the largest basis is furthest
+    assert [round(v, 3) for v in lengths] == [0.735, 0.746, 0.761]
+    assert float(ladder["D_e (eV)"][0]) == pytest.approx(5.555, abs=0.01)  # STO-3G: too deep
+
+
 def test_the_slider_clamps_the_nuclei_and_pyscf_solves_that_geometry(page):
     run(page.slider(key="clamped_r").set_value(1.5))
     text = texts(page)
@@ -102,6 +112,18 @@ def test_moving_the_point_on_leps_shows_the_autograd_gradient(page):
     assert number(metric(page, "∂E/∂r_BC")) == pytest.approx(slope[1], abs=1e-4)
     assert number(metric(page, "|∇E|")) == pytest.approx(np.linalg.norm(slope), abs=1e-4)
     assert list(page.dataframe[-1].value["Point"]) == ["saddle 1", "r_BC → ∞", "r_AB → ∞"]
+
+
+def test_the_sato_parameter_moves_the_leps_barrier_and_the_problem_follows_it(page):
+    run(page.slider(key="leps_sato").set_value(0.134))
+    points = page.dataframe[-1].value
+    saddle = float(points["Energy (eV)"][list(points["Point"]).index("saddle 1")])
+    assert saddle + 4.7466 == pytest.approx(0.425, abs=0.002)  # the accurate barrier, 0.425 eV
+    assert float(points["r_AB (Å)"][0]) == pytest.approx(0.931, abs=0.001)
+    check(page, SLUG, "leps-barrier", "0.229 eV")  # Sato's k = 0.18: not this student's answer
+    assert any("Not quite" in w.value for w in page.warning)
+    check(page, SLUG, "leps-barrier", f"{saddle + 4.7466:.3f} eV")
+    assert any("Correct" in s.value for s in page.success)
 
 
 def test_practice_problems_grade_right_and_wrong_answers(page):

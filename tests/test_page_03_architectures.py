@@ -15,27 +15,34 @@ PAGE = str(Path(__file__).resolve().parents[1] / "app" / "pages" / "03_Architect
 SLUG = "03_architectures"
 
 
+def settled(target, *, allow_errors: bool = False) -> AppTest:
+    """Run the page, let the shared results it started (timings, the demo networks) finish, run it again."""
+    app = run(target, allow_errors=allow_errors)
+    while resources.wait_for_shared_results():  # one result may need another one first
+        app = run(app, allow_errors=allow_errors)
+    return app
+
+
 @pytest.fixture
 def app_with_models(stand_in_models_dir, models_at) -> AppTest:
     models_at(stand_in_models_dir)
-    return run(AppTest.from_file(PAGE, default_timeout=180))
+    return settled(AppTest.from_file(PAGE, default_timeout=180))
 
 
-def test_without_pretrained_models_the_page_explains_and_still_computes(tmp_path, models_at):
-    models_at(tmp_path)  # an empty folder: no pretrained models yet
-    app = run(AppTest.from_file(PAGE, default_timeout=180))
-    infos = " ".join(i.value for i in app.info)
-    assert "water_bp.pt" in infos and "water_equivariant.pt" in infos
-    assert any("untrained model" in c.value for c in app.caption)
+def test_without_pretrained_models_the_page_says_so_and_still_computes_the_rest(tmp_path, models_at):
+    models_at(tmp_path)  # an empty folder: a broken installation
+    app = settled(AppTest.from_file(PAGE, default_timeout=180), allow_errors=True)
+    errors = " ".join(e.value for e in app.error)
+    assert "water_bp.pt" in errors and "water_equivariant.pt" in errors and "missing" in errors
+    assert not any("yet" in i.value for i in app.info)
+    assert not any("untrained model" in c.value for c in app.caption)  # no stand-in for the shipped model
     assert number(metric(app, "max |G(QR + t)", prefix=True)) < 1e-12
-    assert number(metric(app, "l = 1: max", prefix=True)) < 1e-12
-    assert number(metric(app, "l = 0: max", prefix=True)) < 1e-12
     # measured timings: on a quiet machine about 1 and 2.2; only the order is safe on a busy one
     assert number(metric(app, "Slope with a 5 Å cutoff", prefix=True)) < \
         number(metric(app, "Slope with all pairs", prefix=True))
     assert number(metric(app, "Reference at 8.0 Å", prefix=True)) == pytest.approx(-1.800, abs=1e-3)
-    assert len(app.get("iframe")) == 3  # cluster viewer + original and rotated feature viewers
-    assert len(app.get("plotly_chart")) >= 9
+    assert len(app.get("iframe")) == 1  # the cluster viewer; the feature viewers need the shipped model
+    assert len(app.get("plotly_chart")) >= 8
 
 
 def test_atomic_energies_of_each_pretrained_model_add_up_to_its_energy(app_with_models):
@@ -65,7 +72,7 @@ def test_the_shipped_pretrained_models_give_exact_sums_and_equivariant_features(
     shipped = resources.ROOT / "assets" / "models"
     assert (shipped / "water_bp.pt").is_file() and (shipped / "water_equivariant.pt").is_file()
     # resources.MODELS_DIR is the real folder here
-    app = run(AppTest.from_file(PAGE, default_timeout=180))
+    app = settled(AppTest.from_file(PAGE, default_timeout=180))
     assert not app.info or not any("not available yet" in i.value for i in app.info)
     assert number(metric(app, "|ΣE_I − E|", prefix=True)) < 1e-9
     assert number(metric(app, "l = 1: max", prefix=True)) < 1e-12
@@ -127,6 +134,7 @@ def test_rotating_the_molecule_rotates_the_pretrained_features(app_with_models):
 def test_the_local_ion_model_is_flat_beyond_any_chosen_cutoff(app_with_models):
     app = app_with_models
     app.select_slider(key="ion_cutoff").set_value(3.0)
+    settled(app)
     app.slider(key="ion_probe").set_value(6.0)
     run(app)
     caption = next(c.value for c in app.caption if c.value.startswith("Trained live"))
@@ -146,7 +154,7 @@ def test_full_cost_series_button_runs_with_progress(app_with_models, monkeypatch
 
     monkeypatch.setattr(cost, "measure_scaling", small)
     app = app_with_models
-    run(app.radio(key="cost_kind").set_value("bp"))
+    settled(app.radio(key="cost_kind").set_value("bp"))
     start_job(app, "cost_full_bp")
     assert app.session_state["job::cost_full_bp"].result["cutoff"].n_atoms.tolist() == [10, 20, 40]
     assert "Slope with a 5 Å cutoff" in [m.label for m in app.metric]
@@ -166,15 +174,16 @@ def test_lecture_mode_and_the_fit_choice_run(app_with_models):
     app.radio(key="ua_depth").set_value(3)
     app.radio(key="ua_width").set_value(32)
     run(app)
-    # universal approximation at work
+    # a larger plain MLP approximates the 2-D surface better (the plain part of universal approximation)
     assert number(metric(app, "Test RMSE of this network", prefix=True)) < 0.5 * small
 
 
 def test_practice_problems_grade_right_and_wrong_answers(app_with_models):
     app = app_with_models
-    reference = number(metric(app, "Reference at 8.0 Å", prefix=True))
-    model = number(metric(app, "Model at 8.0 Å", prefix=True))
-    check(app, SLUG, "missed-coulomb-energy", f"{model - reference:.3f} eV")
+    model = number(metric(app, "Model at 8.0 Å", prefix=True))  # beyond the cutoff: the model's constant
+    check(app, SLUG, "missed-coulomb-energy-far", f"{model - (-1.800):.3f} eV")  # the error at 8 Å: wrong
+    assert any("Not quite" in w.value for w in app.warning)
+    check(app, SLUG, "missed-coulomb-energy-far", f"{model - (-14.40 / 20):.3f} eV")  # by hand at 20 Å
     assert any("Correct" in s.value for s in app.success)
     check(app, SLUG, "features-under-rotation", "C")
     assert app.warning, "a wrong choice gets a warning"

@@ -47,6 +47,9 @@ def test_default_run_shows_the_data_and_the_controls_without_training(page):
     assert not page.button(key=START).disabled
     assert RUN_KEY not in page.session_state
     assert "Your score this session" in metrics(page)
+    # the shipped model it compares with says where it came from
+    assert "Provenance: **assets/models/water_bp.pt** · trained on water_b3lyp_631gs_train.extxyz · 120 s, 621 " \
+           "epochs" in texts(page, *PAGE_TEXT)
 
 
 def test_a_short_training_shows_test_errors_registers_and_offers_the_model(page):
@@ -62,8 +65,14 @@ def test_a_short_training_shows_test_errors_registers_and_offers_the_model(page)
     assert "available on every page of this session" in texts(page, *PAGE_TEXT)
     assert run["model_name"] in page.session_state["session_models"]
     assert len(page.get("download_button")) == 1
-    loaded = model_from_checkpoint(torch.load(io.BytesIO(run["checkpoint"]), weights_only=True))
+    checkpoint = torch.load(io.BytesIO(run["checkpoint"]), weights_only=True)
+    loaded = model_from_checkpoint(checkpoint)
     assert loaded.kind == "bp"
+    provenance = checkpoint["metadata"]  # the downloaded file says how the model was made
+    assert provenance["dataset"] == "water B3LYP (50 structures)" and provenance["epochs_run"] == 2
+    assert provenance["training"]["alpha"] == 1.0 and "torch" in provenance["versions"]
+    assert "Provenance (also inside the downloaded file): trained on water B3LYP (50 structures)" in \
+        texts(page, *PAGE_TEXT)
     assert len(page.get("plotly_chart")) >= 3  # live curves and two parity plots
 
 

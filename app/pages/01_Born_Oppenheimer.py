@@ -17,7 +17,8 @@ from nnpes_core.potentials import (
     LEPS, MullerBrown, find_stationary_point, fit_minimum, gradient, grid, hessian, load_curves,
 )
 from nnpes_core.potentials.curve_analysis import (
-    H2_EXPERIMENT, StateApproach, bond_constants, closest_approaches, refine_closest_approach, variational_gap,
+    H2_EXPERIMENT, StateApproach, basis_ladder, bond_constants, closest_approaches, refine_closest_approach,
+    variational_gap,
 )
 from nnpes_core.potentials.diatomic_points import (
     curve_from_points, diatomic_molecule, diatomic_point, hydrogen_atom_energy, max_singlet_roots,
@@ -37,8 +38,10 @@ R_RANGE = (0.3, 4.0)  # Å
 MAX_ROOTS = 4  # ground state + 3 excited singlets (STO-3G has only 3 singlet states in all)
 SHIPPED_CURVES = resources.DATA_DIR / "h2_fci_curves.json"
 # name -> (surface class, x quantity, y quantity, length unit, energy unit, default point, 3-D camera eye)
+LEPS_NAME = "LEPS H + H₂ (collinear)"
+SATO_DEFAULT = 0.18  # Sato's own value (J. Chem. Phys. 23, 2465 (1955)); 0.134 gives the accurate barrier
 SURFACES = {
-    "LEPS H + H₂ (collinear)": (LEPS, "r_AB", "r_BC", "Å", "eV", (2.0, 1.0), (-1.1, -1.1, 1.3)),
+    LEPS_NAME: (LEPS, "r_AB", "r_BC", "Å", "eV", (2.0, 1.0), (-1.1, -1.1, 1.3)),
     "Müller-Brown": (MullerBrown, "x", "y", "arbitrary units", "arbitrary units", (-0.3, 1.0), (-1.0, -1.8, 1.4)),
 }
 
@@ -80,14 +83,20 @@ def shipped_curves(path: str, modified: float) -> tuple[dict, str]:
     return load_curves(path), code
 
 
-@st.cache_data(show_spinner="Searching the surface for stationary points…")
-def surface_survey(name: str):
-    return survey_stationary_points(SURFACES[name][0]())
+def make_surface(name: str, sato: float = SATO_DEFAULT):
+    """The 2-D surface ``name``; LEPS with the Sato parameter k = ``sato``."""
+    surface_class = SURFACES[name][0]
+    return surface_class(sato=sato) if surface_class is LEPS else surface_class()
 
 
-@st.cache_data(show_spinner=False)
-def surface_grid(name: str, n: int):
-    return grid(SURFACES[name][0](), n=n)
+@st.cache_data(show_spinner="Searching the surface for stationary points…", max_entries=64)
+def surface_survey(name: str, sato: float = SATO_DEFAULT):
+    return survey_stationary_points(make_surface(name, sato))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def surface_grid(name: str, n: int, sato: float = SATO_DEFAULT):
+    return grid(make_surface(name, sato), n=n)
 
 
 def compute_curve(basis_label: str, distances: np.ndarray):
@@ -333,14 +342,33 @@ if comparison:
                   f"basis: the lowest FCI minimum here is {lowest - experiment.exact_minimum_energy:.3f} eV above it.")
     st.markdown("\n".join(checks))
 
+    st.markdown("**The basis ladder for rₑ and Dₑ** (FCI, the same curves; Dₑ from two H atoms in the same basis)")
+    ladder = basis_ladder({label: (c.distances, c.energies[:, 0]) for label, c in comparison.items()},
+                          {label: 2 * h_atom_energy(BASES[label]) for label in comparison})
+    st.dataframe(pd.DataFrame({
+        "Basis (smallest first)": [step.basis for step in ladder],
+        "r_e (Å)": [f"{step.bond_length:.4f}" for step in ladder],
+        "r_e − exp. (Å)": [f"{step.bond_length_error:+.4f}" for step in ladder],
+        "D_e (eV)": [f"{step.well_depth:.3f}" for step in ladder],
+        "D_e − exp. (eV)": [f"{step.well_depth_error:+.3f}" for step in ladder],
+    }), hide_index=True, width="stretch")
+    st.caption(f"Experiment: r_e = {experiment.bond_length} Å, D_e = {experiment.well_depth} eV. The energies above "
+               "fall with every step up the ladder; r_e and D_e are not energies, and nothing makes them "
+               "approach experiment step by step.")
+
 # --- two-dimensional surfaces ---------------------------------------------------------------------------
 ui.render_lesson(SLUG, "surfaces-2d")
 surface_name = st.radio("Surface", list(SURFACES), horizontal=True, key="surface_name")
 surface_class, x_name, y_name, length_unit, energy_unit, default_point, camera_eye = SURFACES[surface_name]
-surface = surface_class()
+sato = SATO_DEFAULT
+if surface_name == LEPS_NAME:
+    sato = st.slider("Sato parameter k of the LEPS surface", 0.0, 0.30, SATO_DEFAULT, 0.002, format="%.3f",
+                     key="leps_sato", help="An empirical knob: the H₂ curves fix everything else. Sato used "
+                                           "0.18; a larger k lowers the barrier.")
+surface = make_surface(surface_name, sato)
 x_title, y_title = axis_title(x_name, length_unit), axis_title(y_name, length_unit)
 energy_title = axis_title("Energy", energy_unit)
-survey = surface_survey(surface_name)
+survey = surface_survey(surface_name, sato)
 
 slider_columns = st.columns(2)
 x_range, y_range = surface.x_range, surface.y_range
@@ -358,11 +386,12 @@ markers.append(PointMarker(x, y, "your point", "point", energy))
 span = float(x_range[1] - x_range[0])
 arrow = force_arrow(x, y, slope, length=0.12 * span, label="−∇E")
 n_grid = 60 if lecture else 120
-X, Y, E = surface_grid(surface_name, n_grid)
+X, Y, E = surface_grid(surface_name, n_grid, sato)
 
 # One below the other, full width: side by side, each would be too narrow to read.
 ui.plot(contour_figure(X, Y, E, x_title=x_title, y_title=y_title, energy_title=energy_title,
-                       title=f"{surface_name}: contour map", points=markers, arrows=[arrow],
+                       title=f"{surface_name}: contour map" + (f", k = {sato:.3f}" if surface_name == LEPS_NAME
+                                                                else ""), points=markers, arrows=[arrow],
                        energy_max=surface.plot_energy_max), key="surface_contour", height=None if lecture else 560)
 
 unit = "" if energy_unit == "arbitrary units" else f" {energy_unit}"
@@ -413,10 +442,16 @@ ui.plot(surface_figure(X, Y, E, x_title=x_title, y_title=y_title, energy_title=e
         key="surface_3d", height=None if lecture else 600)
 
 
+if surface_name == LEPS_NAME:
+    st.caption(f"LEPS with k = {sato:.3f}: H + H₂ at r_e, far apart, lies at −D_e = {surface.reactant_energy():.4f} eV "
+               "(the zero of the classical barrier). The table above lists the saddle's energy.")
+
+
 def leps_barrier() -> float | None:
-    """Classical barrier of the LEPS surface: saddle energy minus H + H₂ at r_e (eV)."""
-    saddles = surface_survey("LEPS H + H₂ (collinear)").of_kind("saddle")
-    return saddles[0].energy - LEPS().reactant_energy() if saddles else None
+    """Classical barrier of the LEPS surface at the student's k: lowest saddle minus H + H₂ at r_e (eV)."""
+    student_sato = st.session_state.get("leps_sato", SATO_DEFAULT)
+    saddles = surface_survey(LEPS_NAME, student_sato).of_kind("saddle")
+    return min(point.energy for point in saddles) - LEPS(sato=student_sato).reactant_energy() if saddles else None
 
 
 ui.practice_section(SLUG, {"r_e": constants.bond_length, "leps_barrier": leps_barrier})

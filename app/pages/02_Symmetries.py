@@ -19,7 +19,7 @@ from nnpes_core.analysis.symmetry import (
 )
 from nnpes_core.data import molecule
 from nnpes_core.geometry import centered, count_same_element_permutations, same_element_swaps
-from nnpes_core.models import KINDS, build_model, elements_for
+from nnpes_core.models import KINDS
 from nnpes_core.data.upload import read_structure_upload
 from nnpes_core.viz.symmetry import augmentation_figure, face_on_view, hessian_blocks_figure, viewed
 
@@ -203,20 +203,23 @@ st.caption(f"Water, first {settings.n_structures} training structures, rotations
            f"{', '.join(map(str, settings.rotation_counts))}; {settings.steps} Adam steps of "
            f"{settings.batch_size} structures each, {settings.dtype}, seed {settings.seed}; tested on "
            f"{settings.n_test} held-out structures, each turned by a new random rotation.")
-floor_models, floor_notes = {}, []
-for kind in ("bp", "equivariant"):
-    if pretrained[kind] is not None:
-        floor_models[NAMES[kind]] = pretrained[kind]
-    else:
-        water_elements = elements_for(kind, [molecule("H2O")])
-        floor_models[f"{NAMES[kind]} (random weights)"] = build_model(kind, water_elements, seed=0,
-                                                                      dtype=torch.float64).eval()
+floor_models = {NAMES[kind]: pretrained[kind] for kind in ("bp", "equivariant") if pretrained[kind] is not None}
 frames = [resources.load_dataset(f"{DATASET}_{part}") for part in ("train", "val", "test")]
 study_job = ui.live_job("augmentation", "Train the Cartesian MLP with 0, 10 and 100 rotations", lambda progress:
                         augmentation_study(*frames, settings=settings, symmetric_models=floor_models,
                                            progress=lambda fraction, message: progress.update(fraction, message)),
                         disabled=not all(frames), button_type="primary")
 study = study_job.result if study_job is not None else None
+epoch_costs = [{"model": NAMES[kind], "trained on": model.metadata.get("trained_on", "?"),
+                "training (s)": model.metadata["seconds"], "epochs": model.metadata["epochs"],
+                "seconds per epoch": model.metadata["seconds"] / model.metadata["epochs"]}
+               for kind, model in pretrained.items()
+               if model is not None and {"seconds", "epochs"} <= set(getattr(model, "metadata", {}))]
+if epoch_costs:
+    st.markdown("**What building the symmetry in costs:** training time per epoch of the pretrained water models "
+                "(1000 structures, float32, 2 CPU threads; from the model files, see assets/models/README.md)")
+    st.dataframe(pd.DataFrame(epoch_costs).style.format({"training (s)": "{:.0f}", "seconds per epoch": "{:.2f}"}),
+                 hide_index=True)
 if study is None:
     st.info("Press the button to train the three models.")
 else:
@@ -225,7 +228,8 @@ else:
         [run.n_rotations for run in runs], [run.errors.energy_invariance_ev for run in runs],
         [run.errors.force_equivariance_ev_per_a for run in runs],
         {name: (e.energy_invariance_ev, e.force_equivariance_ev_per_a) for name, e in study.floors.items()},
-        study.energy_resolution_ev, precision=study.settings.dtype), key="augmentation_figure")
+        study.energy_resolution_ev, precision="float64 (the total)"),
+        key="augmentation_figure")
     table_runs = pd.DataFrame(study.rows())
     errors_columns = [c for c in table_runs.columns if "MAE" in c or "mean" in c]
     st.dataframe(table_runs.style.format("{:.3g}", subset=errors_columns), hide_index=True, width="stretch")

@@ -22,7 +22,7 @@ from nnpes_core.models import ATOMISTIC, KINDS, build_model, checkpoint_bytes, e
 from nnpes_core.models import SURFACE as SURFACE_WORLD
 from nnpes_core.potentials import PySCFCalculator, load_curves, toy_surface
 from nnpes_core.surface_training import surface_on_grid
-from nnpes_core.training import default_config, job_callback, resolve_device, train
+from nnpes_core.training import default_config, job_callback, resolve_device, train, training_provenance
 from nnpes_core.training_experiments import (
     PARTS, equal_cost_curves, evaluate_test_set, forces_only_offset, history_arrays, parity_data, rotation_test,
 )
@@ -165,19 +165,20 @@ def training_work(progress, kind: str, config, model_options: dict, data: tuple,
     frames = [*train_data, *val_data, *test_data] if KINDS[kind].world == ATOMISTIC else []
     model = build_model(kind, elements_for(kind, frames), seed=config.seed, **model_options)
     result = train(model, train_data, val_data, config, job_callback(progress, config))
-    return {"result": result, "test": test_data, **settings}
+    return {"result": result, "config": config, "test": test_data, **settings}
 
 
 def finish_run(job) -> dict:
-    """Measure the (best) model on the test set, offer it to every page and for download."""
+    """Measure the (best) model on the test set, offer it to every page and for download, with its
+    provenance (data, settings, epochs, why it stopped, versions) in the model and in the file."""
     run = dict(job.result, job_id=job.id, status="stopped" if job.status == "stopped" else "finished")
-    result = run.pop("result")
+    result, config = run.pop("result"), run.pop("config")
     model = result.model.eval()
     summary, parity = evaluate_test_set(model, run["test"])
     run.update(model=model, history=result.history, best_epoch=result.best_epoch, summary=summary, parity=parity)
-    metadata = {"dataset": run["label"], "alpha": run["alpha"], "beta": run["beta"], "best_epoch": result.best_epoch,
-                "stop_reason": run["status"], "test_errors": {k: float(v) for k, v in summary.items()}}
-    run["checkpoint"] = checkpoint_bytes(model, metadata)
+    model.metadata = {**training_provenance(model, config, result), "dataset": run["label"],
+                      "stop_reason": run["status"], "test_errors": {k: float(v) for k, v in summary.items()}}
+    run["checkpoint"] = checkpoint_bytes(model, model.metadata)
     run["model_name"] = resources.add_session_model(
         run["name"], model, kind=run["kind"], dataset=run["label"], dtype=run["dtype"], device=run["device"],
         alpha=run["alpha"], beta=run["beta"], metrics=summary, stop_reason=run["status"], best_epoch=result.best_epoch)
@@ -377,6 +378,7 @@ if run is not None:
             ("Reference surface", "Trained model" + (" − c" if offset else ""))), key="surface-compare")
 
     st.success(f"The model is available on every page of this session as **{run['model_name']}**.")
+    st.caption("Provenance (also inside the downloaded file): " + resources.describe_model(run["model"]))
     file_name = f"nnpes_{run['kind']}_{run['status']}.pt"
     st.download_button("⬇️ Download the model (.pt)", run["checkpoint"], file_name=file_name,
                        mime="application/octet-stream", key="train_download",
@@ -390,18 +392,23 @@ else:
         path = resources.MODELS_DIR / "water_bp.pt"
         reference_summary, reference_parity = pretrained_on_test_set("water_bp", path.stat().st_mtime,
                                                                       calculator.model, water[2])
-        seconds = getattr(calculator.model, "metadata", {}).get("seconds")
-        st.markdown("**What to aim for:** the shipped Behler-Parrinello water model"
-                    f"{f' (trained {seconds:.0f} s offline)' if seconds else ''} on the same 300 test structures:")
+        st.markdown("**What to aim for:** the shipped Behler-Parrinello water model on the same 300 test structures.")
+        st.caption("Provenance: " + resources.describe_model(calculator.model, "assets/models/water_bp.pt")
+                   + " (assets/models/README.md)")
         show_test_results(reference_summary, reference_parity, ATOMISTIC_UNITS, 0.0, key="pretrained-parity")
 
 models = resources.session_models()
 if models:
     with st.expander(f"Models trained in this session ({len(models)})"):
         st.dataframe(pd.DataFrame([{"name": name, "kind": entry["kind"], "data": entry["dataset"],
+                                    "α": entry.get("alpha"), "β": entry.get("beta"), "precision": entry.get("dtype"),
+                                    "device": entry.get("device"),
+                                    "epochs": getattr(entry["model"], "metadata", {}).get("epochs_run"),
+                                    "seconds": getattr(entry["model"], "metadata", {}).get("seconds"),
                                     "stopped because": entry["stop_reason"], "best epoch": entry["best_epoch"],
                                     "test force MAE": f"{entry['metrics']['force_mae']:.3g}"}
                                    for name, entry in models.items()]), hide_index=True)
+        st.caption("Each model also carries its full provenance (settings, seed, versions) in its downloaded file.")
 
 # --- the experiments -------------------------------------------------------------------------------
 water = water_splits()

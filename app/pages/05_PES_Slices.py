@@ -70,12 +70,14 @@ def model_on_slice(model_key: str, slice_key: str, _model, _frames):
     return result.energy, result.energy_std
 
 
-@st.cache_resource(show_spinner="Training a committee of 4 networks on Müller-Brown…", max_entries=8)
-def mb_committee(threshold: float, n_points: int, steps: int):
+def mb_committee_work(progress, threshold: float, n_points: int, steps: int):
+    """4 networks on bootstrap resamples of seeded Müller-Brown points below ``threshold`` (the same for all)."""
     surface = MullerBrown()
     data = surface_dataset(surface, n_points, seed=0, energy_max=threshold)
     start = time.perf_counter()
-    committee = surface_committee(data, n_members=4, width=32, depth=2, steps=steps, seed=0)
+    committee = surface_committee(data, n_members=4, width=32, depth=2, steps=steps, seed=0,
+                                  progress=lambda done, total: progress.update(done / total,
+                                                                               f"{done} of {total} networks"))
     return committee, data.positions.numpy(), time.perf_counter() - start
 
 
@@ -89,18 +91,11 @@ def mb_grid(n: int):
 def water_models() -> dict[str, tuple[str, object]]:
     """label -> (cache key, model) for the pretrained water models present and this session's models."""
     models = {}
-    missing = []
     for label, name in PRETRAINED.items():
-        path = resources.MODELS_DIR / f"{name}.pt"
-        if not path.is_file():
-            missing.append(name)
-            continue
-        calculator = resources.load_pretrained(name)
+        calculator = resources.load_pretrained(name)  # a missing file: one error line, and not in the menu
         if calculator is not None:
+            path = resources.MODELS_DIR / f"{name}.pt"
             models[label] = (f"{name}@{path.stat().st_mtime}", calculator.model)
-    if missing:
-        st.info(f"Pretrained model(s) {', '.join(missing)} not available yet (assets/models/ is being filled by "
-                "assets/scripts/train_pretrained.py); they appear here as soon as their files exist.")
     for name, entry in resources.session_models().items():
         model = entry.get("model")
         if entry.get("kind") not in model_kinds(ATOMISTIC) or model is None:
@@ -111,53 +106,30 @@ def water_models() -> dict[str, tuple[str, object]]:
                 continue
         except (UnknownElementError, ValueError):
             continue
-        models[f"Yours (lesson 4): {name}"] = (f"session::{name}::{id(model)}", model)
+        models[f"Yours (lesson 4): {name}"] = (None, model)  # no cache key: a student's model stays theirs
     return models
 
 
 def evaluate(label: str, models: dict, slice_key: str, frames):
+    """Energies and spread of a model on a slice: the pretrained models' from the shared cache (the same
+    for everyone), a session model's computed here (one batch), so no other session can ever see them."""
     key, model = models[label]
     try:
+        if key is None:
+            result = slice_energies(model, frames, torch.float64)
+            return result.energy, result.energy_std
         return model_on_slice(key, slice_key, model, frames)
     except (UnknownElementError, ValueError, RuntimeError) as error:
         ui.show_error(error, f"Model {label}")
         return None, None
 
 
-# --- page ---------------------------------------------------------------------------------------------
+# --- page sections (each a fragment: its widgets rerun only that section) --------------------------
 
-ui.page_setup("PES slices", "🗺️")
-lecture = ui.lecture_mode()
-ui.render_lesson(SLUG, "intro")
-
-computed: dict[str, float | None] = {"max_slice_error": None, "spread_beyond": None}
-shipped = None
-if SLICES_PATH.is_file():
-    try:
-        shipped = reference_slices(str(SLICES_PATH), SLICES_PATH.stat().st_mtime)
-    except ValueError as error:
-        ui.show_error(error, "Reference slices")
-else:
-    st.info("The reference slices (assets/data/water_reference_slices.json) are missing: run "
-            "`assets/scripts/make_reference_slices.py` to compute them with PySCF.")
-
-train_frames = resources.load_dataset(TRAIN_SET)
-data_stamp = (resources.DATA_DIR / f"{TRAIN_SET}.extxyz").stat().st_mtime if train_frames else 0.0
-models = water_models()
-base = None
-
-if shipped is not None:
-    base, slices, meta = shipped
-    minimum_energy = float(meta["minimum_energy_eV"])
-    symbols = base.get_chemical_symbols()
-    provenance = (f"Reference: **computed with PySCF {meta.get('pyscf', '')} (B3LYP/6-31G\\*) by "
-                  f"`{meta.get('script', 'assets/scripts/make_reference_slices.py')}`** on {meta.get('date', '?')}, "
-                  "not in this session (see assets/data/PROVENANCE.md). Models: evaluated now, every grid point "
-                  "in one batch. Energies relative to the reference minimum "
-                  f"E_min = {minimum_energy:.4f} eV.")
-
-    # --- 1-D scans ------------------------------------------------------------------------------------
-    ui.render_lesson(SLUG, "scans")
+@st.fragment
+def scan_section(models: dict, base, slices: dict, minimum_energy: float, symbols: list, provenance: str,
+                 train_frames, data_stamp: float, lecture: bool) -> None:
+    """1-D scans of the chosen models against the reference, with where the training data lie."""
     scan_name = st.radio("Scan", list(SCANS), format_func=SCANS.get, horizontal=True, key="scan_kind")
     labels = list(models)
     default = [label for label in labels if "water_bp" in label or COMMITTEE in label][:2] or labels[:1]
@@ -200,8 +172,15 @@ if shipped is not None:
         st.caption(f"'Data nearby': {int(covered.sum())} of {len(covered)} scan points have a training structure "
                    "within 0.04 Å and 4° in all three internal coordinates.")
 
-    # --- 2-D slices ---------------------------------------------------------------------------------------
-    ui.render_lesson(SLUG, "slices-2d")
+
+@st.fragment
+def slice_section(models: dict, base, slices: dict, meta: dict, minimum_energy: float, symbols: list,
+                  provenance: str, train_frames, data_stamp: float, map_height: int,
+                  lecture: bool) -> tuple[float | None, float | None]:
+    """2-D slices, the error map, the committee spread and a cut computed live; returns the largest error
+    on the slice (meV) and the committee's RMS spread beyond the data (meV), for the practice problems."""
+    max_slice_error = spread_beyond = None
+    labels = list(models)
     controls = st.columns([2, 2, 1])
     slice_name = controls[0].radio("Slice", list(SLICES_2D), format_func=SLICES_2D.get, key="slice_kind")
     model_label = controls[1].selectbox("Model", labels, key="slice_model",
@@ -224,7 +203,6 @@ if shipped is not None:
     held_text = ", ".join(f"{coordinate_label(c, symbols)} = {v:.3f} {coordinate_unit(c)}" for c, v in held.items())
     X, Y, Z_ref = contour_arrays(cut.values[0], cut.values[1], cut.energy - minimum_energy)
     energy_title = axis_title("E − E_min", "eV")
-    map_height = 560 if lecture else 470
     left, right = st.columns(2)
     with left:
         ui.plot(slice_map(X, Y, Z_ref, x_title=x_title, y_title=y_title, value_title=energy_title,
@@ -246,12 +224,13 @@ if shipped is not None:
                               value_max=float(error_limit), data_xy=points, data_near=near, equal_axes=square,
                               title=f"Error map: {model_label} − B3LYP"),
                     key="slice_error_map", height=620 if lecture else 520)
+            st.caption("Model: " + resources.describe_model(models[model_label][1], model_label))
             stats = error_by_coverage(error_mev, covered)
-            computed["max_slice_error"] = float(np.max(np.abs(error_mev)))
+            max_slice_error = float(np.max(np.abs(error_mev)))
             metrics = st.columns(4)
             metrics[0].metric("RMS error, data nearby", f"{stats['rms_covered']:.1f} meV")
             metrics[1].metric("RMS error, beyond the data", f"{stats['rms_beyond']:.0f} meV")
-            metrics[2].metric("Largest |error| on the slice", f"{computed['max_slice_error']:.0f} meV")
+            metrics[2].metric("Largest |error| on the slice", f"{max_slice_error:.0f} meV")
             metrics[3].metric("Grid points with data nearby", f"{int(covered.sum())} of {covered.size}")
     st.caption(f"{cut.shape[0]} × {cut.shape[1]} grid; held: {held_text}. Solid dots: training structures within "
                "0.05 Å / 5° of the slice in the held coordinate; faint dots: projected from further away. "
@@ -261,9 +240,7 @@ if shipped is not None:
     # --- committee spread ------------------------------------------------------------------------------------
     ui.render_lesson(SLUG, "committee")
     committee_label = next((label for label in models if COMMITTEE in label), None)
-    if committee_label is None:
-        st.info("The committee (assets/models/water_committee.pt) is not available yet.")
-    else:
+    if committee_label is not None:  # None: its committed file is missing, said above in one line
         energy, spread = evaluate(committee_label, models, slice_name, cut_frames)
         if energy is not None and spread is not None:
             spread_mev, error_mev = spread * 1000, (energy - cut.energy) * 1000
@@ -280,7 +257,7 @@ if shipped is not None:
                                                title="Committee: |error| against spread"),
                         key="error_vs_spread", height=map_height)
             spread_stats = error_by_coverage(spread_mev, covered)
-            computed["spread_beyond"] = spread_stats["rms_beyond"]
+            spread_beyond = spread_stats["rms_beyond"]
             log_correlation = float(np.corrcoef(np.log10(np.maximum(spread_mev, 1e-3)),
                                                 np.log10(np.maximum(np.abs(error_mev), 1e-3)))[0, 1])
             metrics = st.columns(3)
@@ -312,7 +289,6 @@ if shipped is not None:
         st.caption(f"{n_live} B3LYP/6-31G* calculations: about {n_live * per_point:.0f} s on one core the first "
                    f"time (measured when the shipped slices were made: {per_point:.2f} s per point); points "
                    "already in the disk cache come back at once.")
-
 
         def live_slice_work(job_progress, kind=live_kind, coordinates=live_coordinates, values=live_values):
             calculator = PySCFCalculator("b3lyp", "6-31g*")
@@ -358,68 +334,121 @@ if shipped is not None:
                               value_max=float(error_limit), data_xy=live_points, data_near=live_near,
                               title=f"Your cut: {model_label} − B3LYP (live)"), key="live_map")
         st.caption(source)
+    return max_slice_error, spread_beyond
+
+
+@st.fragment
+def muller_brown_section(lecture: bool, map_height: int) -> None:
+    """A committee trained only where the student allows data, against the whole Müller-Brown map."""
+    row = st.columns(3)
+    threshold_label = row[0].selectbox("Training points only where", list(MB_THRESHOLDS), index=1,
+                                       key="mb_threshold")
+    # the keys name the mode, so that switching lecture mode on brings the fast preset back
+    n_mb = row[1].select_slider("Training points", [50, 100, 200, 400], value=100 if lecture else 200,
+                                key=f"mb_points::{lecture}")
+    steps = row[2].select_slider("Training steps per member", [200, 400, 800], value=200 if lecture else 400,
+                                 key=f"mb_steps::{lecture}")
+    trained = resources.shared_result("05/mb_committee", mb_committee_work, MB_THRESHOLDS[threshold_label], n_mb,
+                                      steps, label=f"Training a committee of 4 networks on {n_mb} Müller-Brown "
+                                                   "points")
+    if trained is None:
+        return
+    committee, mb_xy, mb_seconds = trained
+    X_mb, Y_mb, E_mb = mb_grid(60 if lecture else 80)
+    xy_grid = torch.as_tensor(np.stack([X_mb, Y_mb], axis=-1))
+    with torch.no_grad():
+        mean_mb = committee(xy_grid).numpy()
+        spread_mb = committee.spread(xy_grid).numpy()
+    mb_surface = MullerBrown()
+    mb_covered = coverage_mask(np.stack([X_mb.ravel(), Y_mb.ravel()], axis=1), mb_xy, [MB_COVERAGE, MB_COVERAGE])
+    mb_error = mean_mb - E_mb
+    mb_units = "arbitrary units"
+    mb_x, mb_y = axis_title("x", mb_units), axis_title("y", mb_units)
+    left, right = st.columns(2)
+    with left:
+        ui.plot(slice_map(X_mb, Y_mb, E_mb, x_title=mb_x, y_title=mb_y, value_title=axis_title("E", mb_units),
+                          value_max=mb_surface.plot_energy_max, data_xy=mb_xy,
+                          title="Müller-Brown reference and the data"), key="mb_reference", height=map_height)
+    with right:
+        ui.plot(slice_map(X_mb, Y_mb, mean_mb, x_title=mb_x, y_title=mb_y, value_title=axis_title("E", mb_units),
+                          value_max=mb_surface.plot_energy_max, data_xy=mb_xy, title="Committee mean (4 networks)"),
+                key="mb_model", height=map_height)
+    left, right = st.columns(2)
+    with left:
+        ui.plot(slice_map(X_mb, Y_mb, mb_error, x_title=mb_x, y_title=mb_y,
+                          value_title=axis_title("model − reference", mb_units), signed=True, value_max=50.0,
+                          data_xy=mb_xy, title="Error map"), key="mb_error")
+    with right:
+        ui.plot(slice_map(X_mb, Y_mb, np.log10(np.maximum(spread_mb, 1e-3)), x_title=mb_x, y_title=mb_y,
+                          value_title=axis_title("log₁₀ σ", "σ in " + mb_units), data_xy=mb_xy,
+                          title="Committee spread σ"), key="mb_spread")
+    mb_stats = error_by_coverage(mb_error, mb_covered)
+    mb_spread_stats = error_by_coverage(spread_mb, mb_covered)
+    metrics = st.columns(4)
+    metrics[0].metric("Müller-Brown error, near data", f"{mb_stats['rms_covered']:.2f}")
+    metrics[1].metric("Müller-Brown error, beyond", f"{mb_stats['rms_beyond']:.1f}")
+    metrics[2].metric("Müller-Brown spread, near data", f"{mb_spread_stats['rms_covered']:.2f}")
+    metrics[3].metric("Müller-Brown spread, beyond", f"{mb_spread_stats['rms_beyond']:.1f}")
+    st.caption(f"{n_mb} points drawn uniformly in the window where the Müller-Brown energy is "
+               f"{threshold_label[2:]} (seed 0); 4 networks (2 × 32 SiLU) on bootstrap resamples, energies only, "
+               f"{steps} Adam steps each, trained in {mb_seconds:.1f} s on this server. 'Data nearby': a training "
+               f"point within {MB_COVERAGE} of the grid point ({100 * mb_stats['fraction_covered']:.0f} % of the "
+               "map). Numbers above: RMS over the grid points of each kind. Errors saturate at ±50.")
+
+    surface_models = {name: entry for name, entry in resources.session_models().items()
+                      if entry.get("kind") == "surface" and "müller" in str(entry.get("dataset", "")).lower()}
+    if surface_models:
+        chosen_surface = st.selectbox("Your Müller-Brown model from lesson 4", list(surface_models), key="mb_session")
+        with torch.no_grad():
+            yours = surface_models[chosen_surface]["model"](xy_grid.to(next(
+                surface_models[chosen_surface]["model"].parameters()).dtype)).double().numpy()
+        ui.plot(slice_map(X_mb, Y_mb, yours - E_mb, x_title=mb_x, y_title=mb_y,
+                          value_title=axis_title("model − reference", mb_units), signed=True, value_max=50.0,
+                          title=f"Error map: {chosen_surface}"), key="mb_session_error")
+        st.caption("Its training points were drawn uniformly below the window's energy ceiling (lesson 4).")
+
+
+# --- page ---------------------------------------------------------------------------------------------
+
+ui.page_setup("PES slices", "🗺️")
+lecture = ui.lecture_mode()
+ui.render_lesson(SLUG, "intro")
+
+computed: dict[str, float | None] = {"max_slice_error": None, "spread_beyond": None}
+shipped = None
+if SLICES_PATH.is_file():
+    try:
+        shipped = reference_slices(str(SLICES_PATH), SLICES_PATH.stat().st_mtime)
+    except ValueError as error:
+        ui.show_error(error, "Reference slices")
+else:
+    ui.show_error("The reference slices file assets/data/water_reference_slices.json is missing from this "
+                  "installation.")
+
+train_frames = resources.load_dataset(TRAIN_SET, shared=True)  # read only: projected onto the slices
+data_stamp = (resources.DATA_DIR / f"{TRAIN_SET}.extxyz").stat().st_mtime if train_frames else 0.0
+models = water_models()
+map_height = 560 if lecture else 470
+
+if shipped is not None:
+    base, slices, meta = shipped
+    minimum_energy = float(meta["minimum_energy_eV"])
+    symbols = base.get_chemical_symbols()
+    provenance = (f"Reference: **computed with PySCF {meta.get('pyscf', '')} (B3LYP/6-31G\\*) by "
+                  f"`{meta.get('script', 'assets/scripts/make_reference_slices.py')}`** on {meta.get('date', '?')}, "
+                  "not in this session (see assets/data/PROVENANCE.md). Models: evaluated now, every grid point "
+                  "in one batch. Energies relative to the reference minimum "
+                  f"E_min = {minimum_energy:.4f} eV.")
+
+    ui.render_lesson(SLUG, "scans")
+    scan_section(models, base, slices, minimum_energy, symbols, provenance, train_frames, data_stamp, lecture)
+    ui.render_lesson(SLUG, "slices-2d")
+    computed["max_slice_error"], computed["spread_beyond"] = slice_section(
+        models, base, slices, meta, minimum_energy, symbols, provenance, train_frames, data_stamp, map_height,
+        lecture)
 
 # --- Müller-Brown --------------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "muller-brown")
-row = st.columns(3)
-threshold_label = row[0].selectbox("Training points only where", list(MB_THRESHOLDS), index=1, key="mb_threshold")
-# the keys name the mode, so that switching lecture mode on brings the fast preset back
-n_mb = row[1].select_slider("Training points", [50, 100, 200, 400], value=100 if lecture else 200,
-                            key=f"mb_points::{lecture}")
-steps = row[2].select_slider("Training steps per member", [200, 400, 800], value=200 if lecture else 400,
-                             key=f"mb_steps::{lecture}")
-committee, mb_xy, mb_seconds = mb_committee(MB_THRESHOLDS[threshold_label], n_mb, steps)
-X_mb, Y_mb, E_mb = mb_grid(60 if lecture else 80)
-xy_grid = torch.as_tensor(np.stack([X_mb, Y_mb], axis=-1))
-with torch.no_grad():
-    mean_mb = committee(xy_grid).numpy()
-    spread_mb = committee.spread(xy_grid).numpy()
-mb_surface = MullerBrown()
-mb_covered = coverage_mask(np.stack([X_mb.ravel(), Y_mb.ravel()], axis=1), mb_xy, [MB_COVERAGE, MB_COVERAGE])
-mb_error = mean_mb - E_mb
-mb_units = "arbitrary units"
-mb_x, mb_y = axis_title("x", mb_units), axis_title("y", mb_units)
-left, right = st.columns(2)
-with left:
-    ui.plot(slice_map(X_mb, Y_mb, E_mb, x_title=mb_x, y_title=mb_y, value_title=axis_title("E", mb_units),
-                      value_max=mb_surface.plot_energy_max, data_xy=mb_xy, title="Müller-Brown reference and the data"),
-            key="mb_reference", height=map_height if shipped is not None else 470)
-with right:
-    ui.plot(slice_map(X_mb, Y_mb, mean_mb, x_title=mb_x, y_title=mb_y, value_title=axis_title("E", mb_units),
-                      value_max=mb_surface.plot_energy_max, data_xy=mb_xy, title="Committee mean (4 networks)"),
-            key="mb_model", height=map_height if shipped is not None else 470)
-left, right = st.columns(2)
-with left:
-    ui.plot(slice_map(X_mb, Y_mb, mb_error, x_title=mb_x, y_title=mb_y,
-                      value_title=axis_title("model − reference", mb_units), signed=True, value_max=50.0,
-                      data_xy=mb_xy, title="Error map"), key="mb_error")
-with right:
-    ui.plot(slice_map(X_mb, Y_mb, np.log10(np.maximum(spread_mb, 1e-3)), x_title=mb_x, y_title=mb_y,
-                      value_title=axis_title("log₁₀ σ", "σ in " + mb_units), data_xy=mb_xy,
-                      title="Committee spread σ"), key="mb_spread")
-mb_stats = error_by_coverage(mb_error, mb_covered)
-mb_spread_stats = error_by_coverage(spread_mb, mb_covered)
-metrics = st.columns(4)
-metrics[0].metric("Müller-Brown error, near data", f"{mb_stats['rms_covered']:.2f}")
-metrics[1].metric("Müller-Brown error, beyond", f"{mb_stats['rms_beyond']:.1f}")
-metrics[2].metric("Müller-Brown spread, near data", f"{mb_spread_stats['rms_covered']:.2f}")
-metrics[3].metric("Müller-Brown spread, beyond", f"{mb_spread_stats['rms_beyond']:.1f}")
-st.caption(f"{n_mb} points drawn uniformly in the window where the Müller-Brown energy is {threshold_label[2:]} "
-           f"(seed 0); 4 networks (2 × 32 SiLU) on bootstrap resamples, energies only, {steps} Adam steps each, "
-           f"trained in {mb_seconds:.1f} s on this server. 'Data nearby': a training point within {MB_COVERAGE} "
-           f"of the grid point ({100 * mb_stats['fraction_covered']:.0f} % of the map). Numbers above: RMS over the "
-           "grid points of each kind. Errors saturate at ±50.")
-
-surface_models = {name: entry for name, entry in resources.session_models().items()
-                  if entry.get("kind") == "surface" and "müller" in str(entry.get("dataset", "")).lower()}
-if surface_models:
-    chosen_surface = st.selectbox("Your Müller-Brown model from lesson 4", list(surface_models), key="mb_session")
-    with torch.no_grad():
-        yours = surface_models[chosen_surface]["model"](xy_grid.to(next(
-            surface_models[chosen_surface]["model"].parameters()).dtype)).double().numpy()
-    ui.plot(slice_map(X_mb, Y_mb, yours - E_mb, x_title=mb_x, y_title=mb_y,
-                      value_title=axis_title("model − reference", mb_units), signed=True, value_max=50.0,
-                      title=f"Error map: {chosen_surface}"), key="mb_session_error")
-    st.caption("Its training points were drawn uniformly below the window's energy ceiling (lesson 4).")
+muller_brown_section(lecture, map_height if shipped is not None else 470)
 
 ui.practice_section(SLUG, computed)

@@ -18,9 +18,8 @@ from nnpes_core.analysis.derivative_cost import (
     extrapolated_ratio, speedup_at_largest, time_force_methods, time_hessian_methods,
 )
 from nnpes_core.analysis.finite_differences import (
-    DEFAULT_STEPS, FD_SCHEMES, SCHEME_ORDER, branch_slopes, energy_evaluations, error_guides, fd_vs_autograd,
+    DEFAULT_STEPS, FD_SCHEMES, SCHEME_ORDER, energy_evaluations, fd_error_study,
 )
-from nnpes_core.analysis.evaluation import energies
 from nnpes_core.analysis.frequency_comparison import (
     frequency_table, mass_weighted_spectrum, match_modes, model_minimum, triatomic_mode_name,
 )
@@ -55,16 +54,9 @@ def model_stamp(name: str) -> float:
 
 @st.cache_data(show_spinner="Finite differences at 15 step sizes, in float64 and float32…", max_entries=64)
 def fd_study(model_name: str, stamp: float, structure_index: int, scheme: str, _model, _atoms) -> dict:
-    """Per dtype: the measured error curve, its guide lines and the slopes on both sides of the V."""
-    study = {}
-    for label, dtype in DTYPES.items():
-        result = fd_vs_autograd(_model, _atoms, DEFAULT_STEPS, dtype, scheme)
-        energy = float(energies(_model, _atoms, dtype)[0])
-        steps, errors = np.array(result["step_a"]), np.array(result["max_error_ev_per_a"])
-        study[label] = {"result": result, "energy": energy,
-                        "guides": error_guides(steps, errors, energy, dtype, scheme),
-                        "slopes": branch_slopes(steps, errors)}
-    return study
+    """Per dtype: the measured error curve, its guide lines and the slopes on both sides of the V
+    (reference data of a shipped model and structure: the same for every student)."""
+    return {label: fd_error_study(_model, _atoms, DEFAULT_STEPS, dtype, scheme) for label, dtype in DTYPES.items()}
 
 
 @st.cache_data(show_spinner="Timing energies, autograd forces and finite differences on argon clusters…",
@@ -126,6 +118,8 @@ model_name = st.radio("Pretrained model", list(MODELS), format_func=MODELS.get, 
 calculator = resources.load_pretrained(model_name)
 model = calculator.model if calculator is not None else None
 kind = MODEL_KINDS[model_name]
+if model is not None:
+    st.caption(resources.describe_model(model, f"assets/models/{model_name}.pt"))
 
 ui.render_lesson(SLUG, "autodiff")
 
@@ -150,33 +144,42 @@ if model is not None and test_set:
             st.metric("Energies per force evaluation", f"{energy_evaluations(len(atoms), scheme)}",
                       help=f"{'6N' if scheme == 'central' else '3N + 1'} for N = {len(atoms)} atoms; autograd: "
                            "one energy and one backward pass")
-            st.caption(f"Model energy |E| = {abs(study['float64']['energy']):,.1f} eV; largest reference force "
-                       f"component {np.abs(test_set[structure_index].get_forces()).max():.2f} eV/Å.")
+            st.caption(f"Model energy |E| = {abs(study['float64'].energy):,.1f} eV, held in float64 in both "
+                       f"precisions; largest force component {study['float64'].largest_force:.2f} eV/Å.")
     if study is not None:
         curves = []
         for label, entry in study.items():
-            steps = np.array(entry["result"]["step_a"])
-            guides = entry["guides"]
-            curves.append(ErrorCurve(label, steps, np.array(entry["result"]["max_error_ev_per_a"]),
+            steps = np.array(entry.curve["step_a"])
+            guides = entry.guides
+            curves.append(ErrorCurve(label, steps, np.array(entry.curve["max_error_ev_per_a"]),
                                      guides.truncation(steps), guides.roundoff(steps),
-                                     entry["result"]["best_step_a"], entry["result"]["best_error_ev_per_a"],
+                                     entry.curve["best_step_a"], entry.curve["best_error_ev_per_a"],
                                      order=guides.order))
+        fd_figure = fd_error_figure(curves, scheme)
         with figure:
-            ui.plot(fd_error_figure(curves, scheme), height=600 if not lecture else 720, key="fd_plot")
+            ui.plot(fd_figure, height=600 if not lecture else 720, key="fd_plot")
         columns = st.columns(4)
         for column, (label, entry) in zip(columns[:2], study.items()):
-            column.metric(f"Best step, {label}", f"{entry['result']['best_step_a']:.1e} Å",
-                          help=f"error there: {entry['result']['best_error_ev_per_a']:.1e} eV/Å")
+            column.metric(f"Best step, {label}", f"{entry.curve['best_step_a']:.1e} Å",
+                          help=f"error there: {entry.curve['best_error_ev_per_a']:.1e} eV/Å")
         for column, (label, entry) in zip(columns[2:], study.items()):
-            column.metric(f"Predicted best step h*, {label}", f"{entry['guides'].predicted_best_step:.1e} Å",
-                          help="(ε|E| / pC)^(1/(p+1)) from the two guide lines")
+            column.metric(f"Predicted best step h*, {label}", f"{entry.guides.predicted_best_step:.1e} Å",
+                          help="(δE / pC)^(1/(p+1)) from the two guide lines")
+        rounding = " · ".join(
+            f"{label}: δE = {entry.guides.roundoff_scale:.1e} eV (float64 total {entry.guides.total_rounding:.1e} + "
+            f"network {entry.guides.network_noise:.1e})" for label, entry in study.items())
         slope_text = " · ".join(
-            f"{label}: slope {entry['slopes'][0]:.2f} at large h, {entry['slopes'][1]:.2f} at small h"
+            f"{label}: slope {entry.slopes[0]:.2f} at large h, {entry.slopes[1]:.2f} at small h"
             for label, entry in study.items())
-        st.caption(f"Measured slopes of log(error) against log(h), expected {SCHEME_ORDER[scheme]} and −1 — "
-                   f"{slope_text}. Fitted truncation constant C = {study['float64']['guides'].truncation_coefficient:.3g} "
-                   f"eV/Å{'³' if SCHEME_ORDER[scheme] == 2 else '²'}.")
-        best_step_float64 = study["float64"]["result"]["best_step_a"]
+        smallest = study["float32"]
+        st.caption(f"Round-off of one energy — {rounding}. The network's part is measured: the same 16 nearby "
+                   "geometries evaluated in float32 and in float64. Measured slopes of log(error) against log(h), "
+                   f"expected {SCHEME_ORDER[scheme]} and −1 — {slope_text}. Fitted truncation constant C = "
+                   f"{study['float64'].guides.truncation_coefficient:.3g} eV/Å{'³' if SCHEME_ORDER[scheme] == 2 else '²'}. "
+                   f"At h = {smallest.curve['step_a'][-1]:.0e} Å the float32 error is "
+                   f"{smallest.curve['max_error_ev_per_a'][-1]:.2g} eV/Å, "
+                   f"{smallest.curve['max_error_ev_per_a'][-1] / smallest.largest_force:.1f} × the largest force.")
+        best_step_float64 = study["float64"].curve["best_step_a"]
 
 # Cost of forces -------------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "cost")

@@ -108,7 +108,7 @@ class AugmentationStudy:
 
     runs: list[AugmentationRun]
     floors: dict[str, RotationErrors]  # name -> errors of a symmetric model on the same test structures
-    energy_resolution_ev: float  # spacing of floating-point numbers at the test energies (dtype of the study)
+    energy_resolution_ev: float  # spacing of float64 numbers at the test energies: totals are summed in float64
     settings: AugmentationSettings
 
     def rows(self) -> list[dict]:
@@ -143,7 +143,7 @@ def augmentation_study(train_frames: Sequence[Atoms], val_frames: Sequence[Atoms
     floors = {name: rotation_errors(model, test_frames, rotated, rotations, dtype)
               for name, model in (symmetric_models or {}).items()}
     mean_energy = np.mean([abs(atoms.get_potential_energy()) for atoms in test_frames])
-    resolution = float(np.spacing(np.dtype(settings.dtype).type(mean_energy)))
+    resolution = float(np.spacing(np.float64(mean_energy)))  # whatever the network's dtype (models/base.py)
     runs: list[AugmentationRun] = []
     n_runs = len(settings.rotation_counts)
     for index, n_rotations in enumerate(settings.rotation_counts):

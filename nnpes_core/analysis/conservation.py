@@ -69,8 +69,10 @@ def circle_work(force_fn: ForceField2D, center: Sequence[float], radius: float, 
 
 def work_by_radius(force_fn: ForceField2D, center: Sequence[float], radii: Sequence[float],
                    n_points: int = 128) -> np.ndarray:
-    """W = -∮ F · dl around circles of each radius, [n_radii]."""
-    return np.array([circle_work(force_fn, center, float(r), n_points)["work"] for r in radii])
+    """W = -∮ F · dl around circles of each radius, [n_radii] (the forces of all circles in one call)."""
+    circles = [circle(center, float(radius), n_points) for radius in radii]
+    forces = _forces_at(force_fn, np.stack([points for points, _ in circles]))  # [n_radii, n_points, 2]
+    return np.array([loop_work(on_circle, tangents)["work"] for on_circle, (_, tangents) in zip(forces, circles)])
 
 
 def circular_loop(atoms: Atoms, radius: float = 0.1, n_points: int = 64,

@@ -48,6 +48,22 @@ def write_dataset(path: str | os.PathLike, frames: Sequence[Atoms]) -> Path:
     return path
 
 
+MIN_DISTANCE_A = 0.4  # Å; closer than this two nuclei are a broken file, not a structure
+
+
+def closest_pair(atoms: Atoms) -> tuple[int, int, float] | None:
+    """(i, j, distance in Å) of the two closest atoms (minimum image in a periodic cell), or None for
+    fewer than two atoms."""
+    if len(atoms) < 2:
+        return None
+    from ase.geometry import get_distances
+
+    _, distances = get_distances(atoms.positions, cell=atoms.cell, pbc=atoms.pbc)
+    distances[np.diag_indices(len(atoms))] = np.inf
+    i, j = np.unravel_index(np.argmin(distances), distances.shape)
+    return int(min(i, j)), int(max(i, j)), float(distances[i, j])
+
+
 def _check_finite(values, what: str, where: str) -> None:
     if not np.all(np.isfinite(values)):
         raise DatasetError(f"{where}: {what} contain NaN or infinity")
@@ -85,6 +101,12 @@ def read_dataset(
         if max_atoms is not None and len(frame) > max_atoms:
             raise DatasetError(f"{where}: {len(frame)} atoms, more than the limit of {max_atoms}")
         _check_finite(frame.positions, "positions", where)
+        if (frame.numbers <= 0).any():
+            raise DatasetError(f"{where}: a dummy atom 'X'; every atom must be a chemical element")
+        pair = closest_pair(frame)
+        if pair is not None and pair[2] < MIN_DISTANCE_A:
+            raise DatasetError(f"{where}: atoms {pair[0] + 1} and {pair[1] + 1} are only {pair[2]:.2f} Å apart "
+                               f"(less than {MIN_DISTANCE_A} Å): check the coordinates (they must be in Å)")
         results = getattr(frame.calc, "results", None) or {}
         if "energy" in results:
             _check_finite(results["energy"], "energy", where)

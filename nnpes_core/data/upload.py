@@ -16,8 +16,9 @@ import numpy as np
 from ase import Atoms
 from ase.data import chemical_symbols
 
+from nnpes_core.data.io import MIN_DISTANCE_A, closest_pair
+
 MAX_UPLOAD_BYTES = 1_000_000  # 1 MB: far more than one molecule needs
-MIN_DISTANCE_A = 0.4  # Å; closer than this two nuclei are a broken file, not a molecule
 
 
 class StructureUploadError(ValueError):
@@ -88,16 +89,15 @@ def read_structure_upload(
     positions = atoms.get_positions()
     if not np.all(np.isfinite(positions)):
         raise StructureUploadError(f"{name} contains NaN or infinite coordinates")
-    if len(atoms) > 1:
-        distances = np.linalg.norm(positions[:, None] - positions[None], axis=-1)
-        distances[np.diag_indices(len(atoms))] = np.inf
-        i, j = np.unravel_index(np.argmin(distances), distances.shape)
-        if distances[i, j] < MIN_DISTANCE_A:
+    pair = closest_pair(atoms)
+    if pair is not None:
+        i, j, distance = pair
+        if distance < MIN_DISTANCE_A:
             raise StructureUploadError(
-                f"{name}: atoms {min(i, j) + 1} and {max(i, j) + 1} are only {distances[i, j]:.2f} Å apart "
+                f"{name}: atoms {i + 1} and {j + 1} are only {distance:.2f} Å apart "
                 f"(less than {MIN_DISTANCE_A} Å): check the coordinates (they must be in Å)")
-        if neighbor_within is not None and distances[i, j] > neighbor_within:
+        if neighbor_within is not None and distance > neighbor_within:
             raise StructureUploadError(
                 f"{name}: no two atoms are within {neighbor_within:g} Å of each other (the closest are "
-                f"{distances[i, j]:.1f} Å apart), so the models see no neighbours; are the coordinates in Å?")
+                f"{distance:.1f} Å apart), so the models see no neighbours; are the coordinates in Å?")
     return Atoms(atoms.numbers, positions=positions)  # a clean copy: no labels, no cell

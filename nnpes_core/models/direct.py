@@ -1,7 +1,10 @@
 """The direct-force network: forces predicted by their own head, NOT as -dE/dR. A counter-example.
 
-    E   = sum_I E_I(G_I)                                 an energy head (Behler-Parrinello)
-    F_I = sum_J  w(G_I, r_IJ) * r_IJ / |r_IJ|            a separate force head
+    E   = sum_I E_I(G_I)                                         an energy head (Behler-Parrinello)
+    F_I = s * sum_J  w(G_I, |r_IJ|) f_c(|r_IJ|) r_IJ / |r_IJ|      a separate force head
+
+with r_IJ = R_J - R_I (pointing from I to J), so a positive weight w pulls atom I towards J; f_c is the
+cosine cutoff and s the energy scale (eV per unit of network output, from the training data).
 
 The force head is a sum of pair vectors with learned weights, so it rotates with the molecule
 (equivariant) and is fine under translation and permutation. But the weight of the pair I-J depends on
@@ -39,7 +42,7 @@ class DirectForceNet(BehlerParrinello):
         distance = vectors.norm(dim=-1)
         gaussians = torch.exp(-self.radial_eta * (distance.unsqueeze(-1) - self.radial_centers) ** 2)
         pair_inputs = torch.cat([features[centers], gaussians], dim=1)  # environment of I + |r_IJ|
-        # the weight pulls I toward J when positive; "- r_IJ" convention: F_I = -sum w r_IJ/|r_IJ|
+        # r_IJ = R_J - R_I points from I to J: F_I = +s sum_J w f_c r_IJ/|r_IJ|, a positive w pulls I toward J
         weight = self.force_head(pair_inputs, species[centers]).squeeze(-1)
         weight = weight * cosine_cutoff(distance, self.cutoff_radius)
         pair_forces = (weight / distance).unsqueeze(-1) * vectors * self.energy_scale

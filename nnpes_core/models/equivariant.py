@@ -3,14 +3,19 @@ Clebsch-Gordan coefficients.
 
 Every atom carries features of several angular momenta l: scalars (l = 0), vectors (l = 1) and rank-2
 tensors (l = 2). They are packed as [n_atoms, channels, sum_l (2l + 1)] (l = 0, 1, 2 -> 1 + 3 + 5
-components). Rotating the molecule by Q multiplies each l-block by the Wigner matrix D^l(Q). One layer:
+components). Rotating the molecule by Q multiplies each l-block by the Wigner matrix D^l(Q). One layer
+(``InteractionLayer.forward``):
 
-    m_IJ = sum over paths (l1, l2 -> l3)  R_path(|r_IJ|) * CG[l1 l2 l3] . h_J^(l1) . Y^(l2)(r_IJ/|r_IJ|)
-    h_I' = Gate( Linear( sum_J m_IJ / <n_neighbours> ) ) + Linear(h_I)
+    m_IJ = sum over paths (l1, l2 -> l3)  R_path(|r_IJ|) * CG[l1 l2 l3] . (W_in h_J)^(l1) . Y^(l2)(r_IJ/|r_IJ|)
+    a_I  = W_out( sum_J m_IJ / n_avg ) + W_self h_I
+    h_I' = Gate(a_I):   scalars s -> s * sigmoid(s) (SiLU),   each l > 0 block -> block * sigmoid(W_gate s + b)
 
 The Clebsch-Gordan coefficients (e3nn's wigner_3j) couple l1 and l2 into l3, so each message is
-equivariant; R is a learned function of the distance that vanishes smoothly at the cutoff; the linear
-layers mix channels within each l only; the gate multiplies every component by a sigmoid of a scalar.
+equivariant; R is a learned function of the distance that vanishes smoothly at the cutoff; n_avg is
+the average number of neighbours in the training data (a constant, not each atom's own count); the
+linear maps W_in, W_out, W_self mix channels within each l only (W_self, the self-connection, acts on
+the orders a layer both takes and returns, and is added before the gate); the gate of an l > 0 block
+is a sigmoid of an affine map of the same atom's scalars s, taken from a_I.
 Only parity-consistent paths (l1 + l2 + l3 even: features 0e, 1o, 2e) are kept, so reflections are
 respected too. After the last layer the scalar channels give an invariant atomic energy, E = sum_I E_I.
 

@@ -7,6 +7,8 @@
 - ``MorsePairPotential``: an analytic pair potential as an ASE calculator (ASE's EMT and LennardJones
   are used as they are); ``reference_calculator(name)`` returns any of them by name.
 """
+from nnpes_core.potentials.leps_calculator import LEPSCalculator, LEPSInputError
+from nnpes_core.potentials.particle import ParticleCalculator, ParticleInputError, particle_atoms, particle_xy
 from nnpes_core.potentials.diatomic import (
     DiatomicCurve, MinimumFit, diatomic_curve, fit_minimum, h2_curve, load_curves, save_curves,
 )
@@ -24,4 +26,5 @@ __all__ = [
     "MorsePairPotential", "WATER_LIKE_MORSE", "reference_calculator",
     "Surface2D", "KnownPoint", "MullerBrown", "LEPS", "DoubleWell", "toy_surface",
     "StationaryPoint", "gradient", "hessian", "classify", "find_stationary_point", "grid",
+    "LEPSCalculator", "LEPSInputError", "ParticleCalculator", "ParticleInputError", "particle_atoms", "particle_xy",
 ]

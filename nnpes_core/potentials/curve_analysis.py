@@ -5,6 +5,9 @@
 - ``H2_EXPERIMENT``: the measured constants of H2 to compare with.
 - ``variational_gap``: how far one curve lies above another at every R (HF above FCI, a small basis
   above a larger one: the variational principle, measured rather than asserted).
+- ``basis_ladder``: r_e and D_e of the same curve in a row of basis sets, against experiment. Energies
+  are variational, r_e and D_e are not: along STO-3G, 6-31G, cc-pVDZ the FCI r_e of H2 grows past the
+  experimental value and moves away from it.
 - ``closest_approaches``: where two neighbouring electronic states come closest, the places where the
   non-adiabatic coupling between them is large and a single Born-Oppenheimer surface stops being enough;
   ``refine_closest_approach`` pins the smallest gap down between grid points (a sharp avoided crossing
@@ -121,6 +124,35 @@ def variational_gap(distances, upper, lower, tolerance: float = 1e-8) -> Variati
 
 
 @dataclass(frozen=True)
+class LadderStep:
+    """r_e and D_e of one basis set on the ladder, with their errors against experiment."""
+
+    basis: str
+    bond_length: float  # r_e, Å
+    well_depth: float  # D_e, eV, from twice the atom in the same basis
+    bond_length_error: float  # r_e - r_e(exp), Å
+    well_depth_error: float  # D_e - D_e(exp), eV
+
+
+def basis_ladder(curves, atom_energies, experiment: ExperimentalConstants = H2_EXPERIMENT,
+                 symbols=("H", "H")) -> list[LadderStep]:
+    """r_e and D_e of a ground-state curve in each basis, in the order given (smallest basis first).
+
+    ``curves``: basis -> (distances [n_R] Å, ground-state energies [n_R] eV); ``atom_energies``: basis ->
+    the energy of the two separated atoms in that basis (eV), the zero of D_e. A larger basis always
+    lowers the energies (the variational principle, for nested bases), but r_e and D_e are differences
+    and positions, not energies: nothing makes them approach experiment step by step.
+    """
+    steps = []
+    for basis, (distances, energies) in curves.items():
+        constants = bond_constants(distances, energies, atom_energies[basis], symbols)
+        steps.append(LadderStep(basis, constants.bond_length, constants.well_depth,
+                                constants.bond_length - experiment.bond_length,
+                                constants.well_depth - experiment.well_depth))
+    return steps
+
+
+@dataclass(frozen=True)
 class StateApproach:
     """A place where states k and k + 1 come closest (a local minimum of their gap along R)."""
 
@@ -133,9 +165,10 @@ def closest_approaches(distances, energies, min_state: int = 0) -> list[StateApp
     """Interior local minima of the gap E_{k+1}(R) - E_k(R) between neighbouring states, smallest first.
 
     ``energies`` [n_R, n_states] in eV, ascending in each row. Only minima inside the range count (not
-    at its ends, where two states may merely be on their way to the same dissociation limit). States of
-    the same symmetry cannot cross, so their curves bend away from each other at a finite gap: an
-    *avoided crossing*. The non-adiabatic coupling <Psi_k|d Psi_{k+1}/dR> = <Psi_k|dH/dR|Psi_{k+1}> /
+    at its ends, where two states may merely be on their way to the same dissociation limit). For a
+    diatomic (one coordinate, R) two states of the same symmetry cannot cross, so their curves bend away
+    from each other at a finite gap: an *avoided crossing*. (With two or more coordinates, in a
+    polyatomic molecule, states of the same symmetry can meet at conical intersections.) The non-adiabatic coupling <Psi_k|d Psi_{k+1}/dR> = <Psi_k|dH/dR|Psi_{k+1}> /
     (E_{k+1} - E_k) is largest there. ``min_state`` skips pairs with k below it (1: excited states only).
     """
     distances = np.asarray(distances, dtype=float)

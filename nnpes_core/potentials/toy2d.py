@@ -88,9 +88,12 @@ class LEPS(Surface2D):
     Parameters: H2 D_e = 4.7466 eV, a = 1.9420 1/Å, r_e = 0.7416 Å (spectroscopic H2 Morse
     constants, Herzberg) and Sato's parameter k = 0.18 (S. Sato, J. Chem. Phys. 23, 2465 (1955)).
     The symmetric saddle lies on the diagonal r_AB = r_BC; its height above H + H2(r_e) is the
-    classical barrier: 0.229 eV at r_AB = r_BC = 0.915 Å with these parameters, lower than the accurate
-    ab initio barrier (0.425 eV at 0.930 Å, Liu-Siegbahn-Truhlar-Horowitz); ``sato=0.14`` gives
-    0.40 eV at 0.929 Å. A larger k lowers the barrier.
+    classical barrier. k is an empirical knob, not physics: the H2 curves fix everything else, and k
+    is chosen to make the barrier come out right. A larger k lowers it: 1.034 eV at k = 0 (0.986 Å),
+    0.229 eV at Sato's k = 0.18 (0.915 Å), 0.425 eV at k = 0.134 (0.931 Å), which matches the accurate
+    ab initio barrier (0.425 eV at 0.930 Å, Liu-Siegbahn-Truhlar-Horowitz). Above k ≈ 0.236 the
+    symmetric point lies below H + H2, and from about k = 0.25 it is a shallow well between two saddles
+    (the artefact known as "Lake Eyring").
     """
 
     name = "LEPS H + H2 (collinear)"
@@ -104,7 +107,10 @@ class LEPS(Surface2D):
 
     def __init__(self, well_depth: float = 4.7466, morse_a: float = 1.9420, bond_length: float = 0.7416,
                  sato: float = 0.18):
-        """``well_depth`` D_e (eV), ``morse_a`` (1/Å), ``bond_length`` r_e (Å), ``sato`` k (unitless)."""
+        """``well_depth`` D_e (eV), ``morse_a`` (1/Å), ``bond_length`` r_e (Å), ``sato`` k (unitless,
+        -1 < k < 1; the tabulated saddle in ``known_points`` holds for the default parameters only)."""
+        if not -1.0 < sato < 1.0:
+            raise ValueError(f"the Sato parameter k must lie between -1 and 1 (got {sato})")
         self.well_depth, self.morse_a, self.bond_length, self.sato = well_depth, morse_a, bond_length, sato
         if (well_depth, morse_a, bond_length, sato) != (4.7466, 1.9420, 0.7416, 0.18):
             self.known_points = ()  # the tabulated saddle holds for the default parameters only
@@ -125,13 +131,19 @@ class LEPS(Surface2D):
         singlet, triplet = (1 + k) * self.singlet(r), (1 - k) * self.triplet(r)
         return 0.5 * (singlet + triplet), 0.5 * (singlet - triplet)
 
-    def energy(self, xy: torch.Tensor) -> torch.Tensor:
-        r_ab, r_bc = xy[..., 0], xy[..., 1]
+    def energy_from_distances(self, r_ab: torch.Tensor, r_bc: torch.Tensor, r_ac: torch.Tensor) -> torch.Tensor:
+        """E(r_AB, r_BC, r_AC) in eV for three H atoms in any geometry (distances in Å). The 1e-30 eV² under
+        the root only keeps its gradient finite at the conical intersection, where all three exchange
+        integrals are equal (the equilateral triangle)."""
         q_ab, j_ab = self.coulomb_exchange(r_ab)
         q_bc, j_bc = self.coulomb_exchange(r_bc)
-        q_ac, j_ac = self.coulomb_exchange(r_ab + r_bc)
+        q_ac, j_ac = self.coulomb_exchange(r_ac)
         exchange = 0.5 * ((j_ab - j_bc) ** 2 + (j_bc - j_ac) ** 2 + (j_ac - j_ab) ** 2)
-        return (q_ab + q_bc + q_ac - torch.sqrt(exchange)) / (1 + self.sato)
+        return (q_ab + q_bc + q_ac - torch.sqrt(exchange + 1e-30)) / (1 + self.sato)
+
+    def energy(self, xy: torch.Tensor) -> torch.Tensor:
+        """The collinear surface: r_AC = r_AB + r_BC."""
+        return self.energy_from_distances(xy[..., 0], xy[..., 1], xy[..., 0] + xy[..., 1])
 
     def reactant_energy(self) -> float:
         """H + H2 at r_e, far apart: -D_e (eV), the zero for the classical barrier."""

@@ -46,7 +46,7 @@ class ErrorCurve:
 
 def fd_error_figure(curves: Sequence[ErrorCurve], scheme: str = "central") -> go.Figure:
     """max |F_FD − F_AD| against the step h on log-log axes: the measured V for each dtype, the
-    truncation line C·h^p and the round-off line ε|E|/h for each, and the best step marked."""
+    truncation line C·h^p and the round-off line δE/h for each, and the best step marked."""
     fig = _figure(axis_title("Finite-difference step h", "Å"),
                   axis_title("Largest force error |F_FD − F_autograd|", "eV/Å"),
                   f"{scheme.capitalize()} differences against autograd")
@@ -73,7 +73,7 @@ def fd_error_figure(curves: Sequence[ErrorCurve], scheme: str = "central") -> go
                 x=curve.steps, y=curve.truncation, mode="lines", name=f"truncation C·h{power}, {curve.label}",
                 line=dict(color=color, dash="dot", width=1.5), hoverinfo="skip"))
         fig.add_trace(go.Scatter(
-            x=curve.steps, y=curve.roundoff, mode="lines", name=f"round-off ε|E|/h, {curve.label}",
+            x=curve.steps, y=curve.roundoff, mode="lines", name=f"round-off δE/h, {curve.label}",
             line=dict(color=color, dash="dash", width=1.5), hoverinfo="skip"))
         fig.add_trace(go.Scatter(
             x=[curve.best_step], y=[curve.best_error], mode="markers+text", showlegend=False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html as html_lib
 import io
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -184,3 +185,129 @@ def trajectory_from_mode(atoms: Atoms, mode: np.ndarray, amplitude: float = 0.3,
     mode = mode / max(np.linalg.norm(mode, axis=1).max(), 1e-12)
     phases = np.sin(np.linspace(0.0, 2.0 * np.pi, n_frames, endpoint=False))
     return atoms.get_positions()[None] + amplitude * phases[:, None, None] * mode[None]
+
+
+def trajectory_player_html(
+    atoms: Atoms,
+    frames: np.ndarray,
+    *,
+    time_fs: Sequence[float] | None = None,
+    forces: np.ndarray | None = None,
+    force_scale: float = 0.5,
+    height: int = 400,
+    frame_interval_ms: int = 50,
+    center: bool = True,
+    show_forces: bool = False,
+    zoom: float = 1.3,
+    script_url: str = SCRIPT_URL,
+) -> str:
+    """HTML of a trajectory player: the 3-D viewer with play/pause, a frame slider, a speed choice,
+    the time of the frame shown, and (when ``forces`` are given) force arrows that can be switched on.
+
+    frames     positions [n_frames, n_atoms, 3] (Å), in the order of ``atoms``' elements.
+    time_fs    the time of each frame (fs), shown beside the slider.
+    forces     [n_frames, n_atoms, 3] eV/Å, drawn as arrows of length ``force_scale * |F|`` Å.
+    center     subtract each frame's centroid (display only): a molecule that diffuses stays in view.
+    zoom       magnification after fitting the first frame into the view (1 = fit).
+    """
+    frames = np.array(frames, dtype=float)
+    if frames.ndim != 3 or frames.shape[1:] != (len(atoms), 3) or len(frames) == 0:
+        raise ValueError(f"frames must have shape [n_frames, {len(atoms)}, 3], got {frames.shape}")
+    if not np.all(np.isfinite(frames)):
+        raise ValueError("the trajectory contains NaN positions: nothing to draw")
+    if center:
+        frames -= frames.mean(axis=1, keepdims=True)
+    n_frames = len(frames)
+    times = np.arange(n_frames, dtype=float) if time_fs is None else np.asarray(time_fs, dtype=float)
+    if times.shape != (n_frames,):
+        raise ValueError(f"time_fs needs one time per frame ({n_frames}), got {times.shape}")
+    if forces is not None:
+        forces = np.asarray(forces, dtype=float)
+        if forces.shape != frames.shape:
+            raise ValueError(f"forces must have the shape of the frames {frames.shape}, got {forces.shape}")
+    view = py3Dmol.view(width="100%", height=height, js=script_url)
+    view.setBackgroundColor("white")
+    view.addModelsAsFrames("".join(_xyz(Atoms(atoms.get_chemical_symbols(), positions=p)) for p in frames), "xyz")
+    view.setStyle({}, {"stick": {"radius": 0.14}, "sphere": {"scale": 0.28}})
+    view.zoomTo()
+    if zoom != 1.0:
+        view.zoom(float(zoom))
+    body = view._make_html().replace(view.uniqueid, "nnpes")
+    if script_url not in body or "://" in body:
+        raise RuntimeError("py3Dmol did not use the local 3Dmol.js; the viewer would need the network")
+    data = {
+        "times": [round(float(t), 3) for t in times],
+        "positions": np.round(frames, 4).tolist() if forces is not None else None,
+        "forces": None if forces is None else np.round(force_scale * forces, 4).tolist(),
+        "interval": int(frame_interval_ms), "showForces": bool(show_forces and forces is not None),
+        "arrowColor": ARROW_COLORS[0],
+    }
+    speeds = "".join(f'<option value="{s}"{" selected" if s == 1 else ""}>{label}</option>'
+                     for s, label in ((0.25, "¼×"), (0.5, "½×"), (1, "1×"), (2, "2×"), (4, "4×")))
+    force_box = ('<label><input type="checkbox" id="nnpes-forces"> force arrows</label>' if forces is not None else "")
+    controls = (
+        '<div class="nnpes-player" style="font:13px sans-serif;color:#222;display:flex;gap:8px;'
+        'align-items:center;padding:4px 8px;">'
+        '<button id="nnpes-play" type="button" style="min-width:5.5em">Pause</button>'
+        f'<input id="nnpes-frame" type="range" min="0" max="{n_frames - 1}" value="0" step="1" '
+        'style="flex:1" aria-label="frame">'
+        '<span id="nnpes-time" style="min-width:7em;text-align:right">t = 0 fs</span>'
+        f'<label>speed <select id="nnpes-speed">{speeds}</select></label>{force_box}</div>'
+    )
+    script = _PLAYER_SCRIPT.replace("__DATA__", json.dumps(data))
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'></head>"
+        "<body style='margin:0;padding:0;overflow:hidden;background:white;'>"
+        f"{body}{controls}<script>{script}</script></body></html>"
+    )
+
+
+def player_height(height: int) -> int:
+    """Total height in px of :func:`trajectory_player_html`'s output (viewer plus controls)."""
+    return height + 40
+
+
+# Plays the frames that py3Dmol loaded (viewer.setFrame) on its own clock, so that it can pause, jump to
+# a frame, change speed and redraw the force arrows of the frame shown.
+_PLAYER_SCRIPT = """
+(function () {
+  var data = __DATA__;
+  var n = data.times.length, frame = 0, playing = n > 1, speed = 1, timer = null;
+  var showForces = data.showForces;
+  var slider = document.getElementById("nnpes-frame"), label = document.getElementById("nnpes-time");
+  var button = document.getElementById("nnpes-play"), choice = document.getElementById("nnpes-speed");
+  var box = document.getElementById("nnpes-forces");
+  if (box) { box.checked = showForces; }
+  function viewer() { return window.viewer_nnpes; }
+  function arrows(v) {
+    v.removeAllShapes();
+    if (!showForces || !data.forces) { return; }
+    var p = data.positions[frame], f = data.forces[frame];
+    for (var i = 0; i < p.length; i++) {
+      if (Math.hypot(f[i][0], f[i][1], f[i][2]) < 1e-3) { continue; }
+      v.addArrow({start: {x: p[i][0], y: p[i][1], z: p[i][2]},
+                  end: {x: p[i][0] + f[i][0], y: p[i][1] + f[i][1], z: p[i][2] + f[i][2]},
+                  radius: 0.05, radiusRatio: 2.2, mid: 0.75, color: data.arrowColor});
+    }
+  }
+  function draw() {
+    var v = viewer();
+    if (!v) { return; }
+    slider.value = frame;
+    label.textContent = "t = " + data.times[frame].toFixed(1) + " fs";
+    Promise.resolve(v.setFrame(frame)).then(function () { arrows(v); v.render(); });
+  }
+  function schedule() {
+    if (timer) { clearInterval(timer); timer = null; }
+    button.textContent = playing ? "Pause" : "Play ▶";
+    if (playing) { timer = setInterval(function () { frame = (frame + 1) % n; draw(); }, data.interval / speed); }
+  }
+  button.addEventListener("click", function () { playing = !playing; schedule(); });
+  slider.addEventListener("input", function () { frame = parseInt(slider.value, 10); playing = false; schedule(); draw(); });
+  choice.addEventListener("change", function () { speed = parseFloat(choice.value); schedule(); });
+  if (box) { box.addEventListener("change", function () { showForces = box.checked; draw(); }); }
+  var wait = setInterval(function () {
+    if (viewer()) { clearInterval(wait); draw(); schedule(); }
+  }, 50);
+})();
+"""
