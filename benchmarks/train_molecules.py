@@ -3,8 +3,13 @@ of `nnpes train` (only the data and a wall-clock budget are passed) and print te
 on the test set (the training temperatures) and on a hotter set (2500 K: extrapolation).
 
     python benchmarks/train_molecules.py                                  # everything found, 60 s and 300 s, seeds 0-2
-    python benchmarks/train_molecules.py --molecules water --budgets 15 75 --seeds 0   # a short check
-    python benchmarks/train_molecules.py --jobs 2                         # two runs at a time (one thread each)
+    python benchmarks/train_molecules.py --quick                          # smoke run: water, bp, 3 s and 6 s
+    python benchmarks/train_molecules.py --molecules water --seeds 0 --recipe old new --jobs 2
+                                                                          # the old recipe next to the defaults
+
+Every training runs in a fresh Python process with one thread (``--jobs`` of them at a time), so runs
+do not share caches or thread pools. The machine load (os.getloadavg, 1 min) is printed before and
+after every run: on a shared machine the epochs reached in a budget depend on it.
 
 Data: assets/data/{stem}_b3lyp_631gs_{train,val,test,hot}.extxyz (PySCF B3LYP/6-31G*); a molecule whose
 files are missing is skipped, a missing hot set prints "-". The table gives the median over the seeds
@@ -16,8 +21,9 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -34,6 +40,9 @@ from nnpes_core.training import default_config, error_metrics, train_new_model  
 MOLECULES = {"water": "water_b3lyp_631gs", "nh3": "nh3_b3lyp_631gs", "ch4": "ch4_b3lyp_631gs"}
 # A small MACE model on this project's 2-core CPU, water (given with the task): test force MAE, meV/Å
 MACE_WATER = {60.0: (7.0, 7.6), 300.0: (2.2, 4.1)}
+# Training recipes: "new" = the defaults of `nnpes train`; "old" = the defaults before issue 9 (the kept
+# epoch picked by the squared validation loss, no weight average)
+RECIPES = {"new": {}, "old": {"selection": "loss", "ema_decay": None}}
 
 
 def data_files(data_dir: Path, molecule: str) -> dict[str, Path] | None:
@@ -52,9 +61,10 @@ def run_one(task: dict) -> dict:
     torch.set_num_threads(task["threads"])
     frames = {part: read_dataset(path) for part, path in task["files"].items()}
     config = default_config(task["kind"], time_budget=task["budget"], epochs=10**9, device=task["device"],
-                            seed=task["seed"], threads=task["threads"], **task["overrides"])
+                            seed=task["seed"], threads=task["threads"],
+                            **{**RECIPES[task["recipe"]], **task["overrides"]})
     result = train_new_model(task["kind"], frames["train"], frames["val"], config)
-    row = {key: task[key] for key in ("molecule", "kind", "budget", "seed")}
+    row = {key: task[key] for key in ("molecule", "kind", "recipe", "budget", "seed")}
     row.update(epochs=result.epochs_run, best_epoch=result.best_epoch, seconds=round(result.elapsed, 1))
     for part in ("test", "hot"):
         if part in frames:
@@ -66,40 +76,52 @@ def run_one(task: dict) -> dict:
     return row
 
 
+def run_in_subprocess(task: dict) -> dict:
+    """``run_one`` in a fresh Python process (one thread); the machine load before and after."""
+    before = os.getloadavg()[0]
+    env = {**os.environ, "OMP_NUM_THREADS": str(task["threads"]), "MKL_NUM_THREADS": str(task["threads"])}
+    payload = json.dumps({**task, "files": {part: str(path) for part, path in task["files"].items()}})
+    done = subprocess.run([sys.executable, __file__, "--run-one", payload], env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"run {task['molecule']} {task['kind']} {task['budget']} s failed:\n{done.stderr[-2000:]}")
+    row = json.loads(done.stdout.strip().splitlines()[-1])
+    row.update(load_before=before, load_after=os.getloadavg()[0])
+    return row
+
+
 def median(rows: list[dict], key: str) -> float | None:
     values = [row[key] for row in rows if row.get(key) is not None]
     return statistics.median(values) if values else None
 
 
-def summary_table(rows: list[dict], budgets: list[float]) -> str:
-    """Medians over seeds per molecule, model and budget, and the monotonicity check per seed."""
-    lines = [f"{'molecule':<9} {'model':<12} {'budget/s':>8} {'seeds':>5} {'epochs':>7} {'E MAE meV/atom':>15} "
-             f"{'F MAE meV/Å':>12} {'(min-max)':>13} {'hot F MAE':>10}"]
-    lines.append("-" * len(lines[0]))
-    groups = sorted({(row["molecule"], row["kind"]) for row in rows}, key=lambda g: (list(MOLECULES).index(g[0])
-                                                                                     if g[0] in MOLECULES else 99, g[1]))
-    for molecule, kind in groups:
-        for budget in budgets:
-            done = [row for row in rows if (row["molecule"], row["kind"], row["budget"]) == (molecule, kind, budget)]
-            if not done:
-                continue
-            forces = [row["test_force_mae"] for row in done]
-            hot = median(done, "hot_force_mae")
-            lines.append(f"{molecule:<9} {kind:<12} {budget:>8.0f} {len(done):>5} {median(done, 'epochs'):>7.0f} "
-                         f"{median(done, 'test_energy_mae'):>15.3f} {statistics.median(forces):>12.2f} "
-                         f"{f'({min(forces):.2f}-{max(forces):.2f})':>13} {'-' if hot is None else f'{hot:.2f}':>10}")
-        # monotone: for every seed, each longer budget ends at least as well as every shorter one
-        by_seed: dict[int, dict[float, float]] = {}
-        for row in rows:
-            if (row["molecule"], row["kind"]) == (molecule, kind):
-                by_seed.setdefault(row["seed"], {})[row["budget"]] = row["test_force_mae"]
-        checks = []
-        for seed, errors in sorted(by_seed.items()):
-            ordered = [errors[b] for b in sorted(errors)]
-            if len(ordered) > 1:
-                checks.append(f"seed {seed}: {'yes' if all(b <= a for a, b in zip(ordered, ordered[1:])) else 'NO'}")
-        if checks:
-            lines.append(f"{'':<9} {kind:<12} longer budget not worse (test F MAE) - {', '.join(checks)}")
+def order_key(row: dict) -> tuple:
+    molecule = list(MOLECULES).index(row["molecule"]) if row["molecule"] in MOLECULES else 99
+    return molecule, row["kind"], list(RECIPES).index(row["recipe"]), row["seed"], row["budget"]
+
+
+def results_table(rows: list[dict]) -> str:
+    """One line per run (test and hot-set errors), then per model and seed whether the longer budget
+    ended at least as well as every shorter one (test force MAE)."""
+    header = (f"{'molecule':<9} {'model':<12} {'recipe':<6} {'seed':>4} {'budget/s':>8} {'epochs':>7} {'kept':>6} "
+              f"{'test F MAE meV/Å':>17} {'hot F MAE meV/Å':>16} {'E MAE meV/atom':>15} {'load before-after':>18}")
+    lines = [header, "-" * len(header)]
+    for row in sorted(rows, key=order_key):
+        hot = row.get("hot_force_mae")
+        lines.append(f"{row['molecule']:<9} {row['kind']:<12} {row['recipe']:<6} {row['seed']:>4} {row['budget']:>8.0f} "
+                     f"{row['epochs']:>7} {row['best_epoch']:>6} {row['test_force_mae']:>17.2f} "
+                     f"{'-' if hot is None else f'{hot:.2f}':>16} {row['test_energy_mae']:>15.3f} "
+                     f"{row['load_before']:>8.2f}-{row['load_after']:<9.2f}")
+    lines.append("")
+    runs: dict[tuple, dict[float, float]] = {}
+    for row in rows:
+        key = (row["molecule"], row["kind"], row["recipe"], row["seed"])
+        runs.setdefault(key, {})[row["budget"]] = row["test_force_mae"]
+    for key in sorted(runs, key=lambda k: order_key(dict(zip(("molecule", "kind", "recipe", "seed"), k), budget=0))):
+        errors = [runs[key][budget] for budget in sorted(runs[key])]
+        if len(errors) > 1:
+            monotone = all(later <= earlier for earlier, later in zip(errors, errors[1:]))
+            lines.append(f"{key[0]} {key[1]} ({key[2]} recipe, seed {key[3]}): longer budget not worse: "
+                         f"{'yes' if monotone else 'NO'} ({' -> '.join(f'{e:.2f}' for e in errors)} meV/Å)")
     return "\n".join(lines)
 
 
@@ -109,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", nargs="+", default=["bp", "equivariant"])
     parser.add_argument("--budgets", nargs="+", type=float, default=[60.0, 300.0], help="seconds")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--recipe", nargs="+", choices=list(RECIPES), default=["new"],
+                        help="new: the defaults; old: squared-loss selection, no weight average")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: water, bp, 3 s and 6 s, seed 0")
     parser.add_argument("--data-dir", type=Path, default=ROOT / "assets" / "data")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads per run (1 is the fastest, see README)")
@@ -117,7 +142,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float)
     parser.add_argument("--dtype", choices=["float32", "float64"])
     parser.add_argument("--json", type=Path, help="also write every run's numbers here")
+    parser.add_argument("--run-one", help=argparse.SUPPRESS)  # internal: one run, its row as JSON on stdout
     args = parser.parse_args(argv)
+    if args.run_one:
+        print(json.dumps(run_one(json.loads(args.run_one))))
+        return
+    if args.quick:
+        args.molecules, args.models, args.budgets, args.seeds = ["water"], ["bp"], [3.0, 6.0], [0]
 
     overrides = {key: value for key, value in dict(batch_size=args.batch_size, learning_rate=args.lr,
                                                    dtype=args.dtype).items() if value is not None}
@@ -129,38 +160,30 @@ def main(argv: list[str] | None = None) -> None:
             continue
         sizes = {part: len(read_dataset(path)) for part, path in files.items()}
         print(f"{molecule}: " + ", ".join(f"{n} {part}" for part, n in sizes.items()))
-        tasks += [dict(molecule=molecule, kind=kind, budget=budget, seed=seed, files=files, device=args.device,
-                       threads=args.threads, overrides=overrides)
-                  for kind in args.models for budget in args.budgets for seed in args.seeds]
+        tasks += [dict(molecule=molecule, kind=kind, recipe=recipe, budget=budget, seed=seed, files=files,
+                       device=args.device, threads=args.threads, overrides=overrides)
+                  for kind in args.models for recipe in args.recipe for seed in args.seeds for budget in args.budgets]
+    # the longest runs first, so that two at a time end together
+    tasks.sort(key=lambda task: -task["budget"])
     print(f"{len(tasks)} runs, {sum(t['budget'] for t in tasks) / 60 / max(args.jobs, 1):.0f} min of training; "
-          f"{args.threads} thread(s) per run, {args.jobs} at a time, device {args.device}", flush=True)
+          f"{args.threads} thread(s) per run, {args.jobs} at a time, device {args.device}; "
+          f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)", flush=True)
 
     rows = []
-    with ProcessPoolExecutor(max_workers=args.jobs) if args.jobs > 1 else _InProcess() as pool:
-        for row in pool.map(run_one, tasks):
+    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        for row in pool.map(run_in_subprocess, tasks):
             rows.append(row)
             hot = f", hot {row['hot_force_mae']:.2f}" if "hot_force_mae" in row else ""
-            print(f"  {row['molecule']} {row['kind']} {row['budget']:.0f} s seed {row['seed']}: {row['epochs']} epochs "
-                  f"(best {row['best_epoch']}), test F MAE {row['test_force_mae']:.2f} meV/Å{hot}", flush=True)
+            print(f"  {row['molecule']} {row['kind']} {row['recipe']} {row['budget']:.0f} s seed {row['seed']}: "
+                  f"{row['epochs']} epochs (kept {row['best_epoch']}), test F MAE {row['test_force_mae']:.2f} meV/Å"
+                  f"{hot}; load {row['load_before']:.2f} -> {row['load_after']:.2f}", flush=True)
+            if args.json:
+                args.json.write_text(json.dumps(rows, indent=1))
     print()
-    print(summary_table(rows, sorted(args.budgets)))
-    print(f"\nReference: a small MACE on water, 2-core CPU: {MACE_WATER[60.0][0]}-{MACE_WATER[60.0][1]} meV/Å "
-          f"at 60 s, {MACE_WATER[300.0][0]}-{MACE_WATER[300.0][1]} at 300 s (the goal: half of that).")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
-
-
-class _InProcess:
-    """``pool.map`` without a pool (one run at a time, in this process)."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def map(self, function, items):
-        return map(function, items)
+    print(results_table(rows))
+    print(f"\nload at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
+    print(f"Reference: a small MACE on water, 2-core CPU: {MACE_WATER[60.0][0]}-{MACE_WATER[60.0][1]} meV/Å "
+          f"at 60 s, {MACE_WATER[300.0][0]}-{MACE_WATER[300.0][1]} at 300 s.")
 
 
 if __name__ == "__main__":
