@@ -107,8 +107,8 @@ def results_table(rows: list[dict]) -> str:
     lines = [header, "-" * len(header)]
     for row in sorted(rows, key=order_key):
         hot = row.get("hot_force_mae")
-        lines.append(f"{row['molecule']:<9} {row['kind']:<12} {row['recipe']:<6} {row['seed']:>4} {row['budget']:>8.0f} "
-                     f"{row['epochs']:>7} {row['best_epoch']:>6} {row['test_force_mae']:>17.2f} "
+        lines.append(f"{row['molecule']:<9} {row['kind']:<12} {row['recipe']:<6} {row['seed']:>4} "
+                     f"{row['budget']:>8.0f} {row['epochs']:>7} {row['best_epoch']:>6} {row['test_force_mae']:>17.2f} "
                      f"{'-' if hot is None else f'{hot:.2f}':>16} {row['test_energy_mae']:>15.3f} "
                      f"{row['load_before']:>8.2f}-{row['load_after']:<9.2f}")
     lines.append("")

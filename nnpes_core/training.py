@@ -13,6 +13,9 @@ and d = 2 force components; errors are then in the surface's own units).
 The trainer reports every epoch to a callback (the app draws live curves from it), keeps the model with
 the best validation error (early stopping, and what a crash or a stop leaves behind), follows a cosine
 learning-rate schedule over the epochs or over a wall-clock budget, and runs on CUDA when present.
+The atomistic kinds use a robust recipe (TrainingConfig.selection, ema_decay): the kept epoch is the one
+with the lowest validation *mean absolute* error, and what is validated and kept is an exponential
+moving average of the weights, so a longer budget does not end worse than a shorter one (issue 9).
 """
 from __future__ import annotations
 
@@ -293,7 +296,8 @@ def _epochs(model, train_batch, val_batch, config, callback, optimizer, generato
             report.val_loss = metrics["loss"]
             score = selection_score(metrics, config)
             if score < best_score:
-                best_score, result.best_val_loss, result.best_epoch, report.is_best = score, report.val_loss, epoch, True
+                best_score, result.best_val_loss, result.best_epoch = score, report.val_loss, epoch
+                report.is_best = True
                 result.best_state = copy.deepcopy(validated.state_dict())
                 validations_since_best = since_lowered = 0
             else:

@@ -164,7 +164,8 @@ def test_the_kept_epoch_has_the_lowest_validation_mean_absolute_error(water):
     val_batch = AtomicBatch.from_atoms(water[1], result.model.cutoff_radius)
     metrics = error_metrics(result.model, val_batch)
     assert metrics["force_mae"] == pytest.approx(result.history[result.best_epoch - 1].val_force_mae, rel=1e-10)
-    assert selection_score(metrics, quick_config(selection="mae", alpha=0.5)) == pytest.approx(scores[result.best_epoch])
+    score = selection_score(metrics, quick_config(selection="mae", alpha=0.5))
+    assert score == pytest.approx(scores[result.best_epoch])
     assert selection_score(metrics, quick_config(selection="loss")) == metrics["loss"]
 
 
@@ -205,3 +206,23 @@ def test_the_weight_average_is_what_is_kept_and_saved(water, tmp_path):
     assert any(not torch.equal(averaged[name], last_step[0.9][name]) for name in averaged)
     saved = load_model(path).state_dict()
     assert all(torch.equal(saved[name], tensor) for name, tensor in averaged.items())
+
+
+def test_atomistic_kinds_default_to_the_robust_recipe_and_surfaces_keep_theirs():
+    for kind in ("bp", "equivariant"):
+        config = default_config(kind, device="cpu")
+        assert config.selection == "mae" and 0.99 <= config.ema_decay < 1 and config.schedule == "cosine"
+    surface = default_config("surface", device="cpu")
+    assert surface.selection == "loss" and surface.ema_decay is None
+
+
+def test_plateau_schedule_halves_the_rate_after_validations_without_improvement(water):
+    """schedule = "plateau": lr * lr_factor once lr_patience validations in a row found nothing better."""
+    result = train_bp(*water, epochs=30, schedule="plateau", lr_patience=2, selection="mae")
+    rates = [report.learning_rate for report in result.history]
+    assert rates[0] == pytest.approx(1e-2) and rates == sorted(rates, reverse=True)
+    assert rates[-1] < rates[0]  # it did stall and lower the rate
+    for epoch in range(1, len(rates)):
+        if rates[epoch] < rates[epoch - 1]:
+            assert rates[epoch] == pytest.approx(max(0.5 * rates[epoch - 1], 1e-2 * 0.01))  # floor: final ratio
+            assert not any(report.is_best for report in result.history[epoch - 2:epoch])
