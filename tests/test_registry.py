@@ -29,7 +29,7 @@ def test_every_kind_builds_and_states_its_capabilities(kind):
     assert spec.description and spec.label and spec.elements
     assert spec.conservative == getattr(model, "conservative")
     assert spec.counter_example == (not spec.conservative or (spec.world == ATOMISTIC and not spec.invariant))
-    assert set(spec.training_defaults) <= {"learning_rate", "batch_size", "epochs", "dtype"}
+    assert set(spec.training_defaults) <= {"learning_rate", "batch_size", "epochs", "dtype", "selection", "ema_decay"}
 
 
 def test_the_worlds_split_the_registry():

@@ -13,7 +13,9 @@ from nnpes_core.geometry import random_rotation
 from nnpes_core.data import labelled_copy
 from nnpes_core.data.batch import AtomicBatch
 from nnpes_core.models import build_model, load_model
-from nnpes_core.training import error_metrics, resolve_device, train, train_new_model
+from nnpes_core.training import (
+    WeightAverage, default_config, error_metrics, resolve_device, selection_score, train, train_new_model,
+)
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +150,79 @@ def test_cartesian_model_fits_the_training_set_but_fails_on_rotated_copies(water
     on_rotated = error_metrics(model, AtomicBatch.from_atoms(rotated, model.cutoff_radius))
     assert on_rotated["energy_mae_mev"] > 100 * on_training_set["energy_mae_mev"], (on_rotated, on_training_set)
     assert on_rotated["force_mae_mev_per_a"] > 5 * on_training_set["force_mae_mev_per_a"]
+
+
+# --- the robust recipe: select on absolute errors, keep a weight average, not worse when longer ---------
+
+def test_the_kept_epoch_has_the_lowest_validation_mean_absolute_error(water):
+    """With selection = "mae" the kept epoch minimises alpha * energy MAE per atom + beta * force MAE,
+    not the squared loss (which a few stretched structures can dominate); with a weight average it
+    is the average that is validated and kept."""
+    result = train_bp(*water, epochs=25, selection="mae", alpha=0.5, ema_decay=0.9)
+    scores = {r.epoch: 0.5 * r.val_energy_mae + r.val_force_mae for r in result.history}
+    assert result.best_epoch == min(scores, key=scores.get)
+    val_batch = AtomicBatch.from_atoms(water[1], result.model.cutoff_radius)
+    metrics = error_metrics(result.model, val_batch)
+    assert metrics["force_mae"] == pytest.approx(result.history[result.best_epoch - 1].val_force_mae, rel=1e-10)
+    score = selection_score(metrics, quick_config(selection="mae", alpha=0.5))
+    assert score == pytest.approx(scores[result.best_epoch])
+    assert selection_score(metrics, quick_config(selection="loss")) == metrics["loss"]
+
+
+def test_weight_average_follows_its_formula():
+    """theta_avg <- d theta_avg + (1 - d) theta with d = min(decay, (1 + t) / (10 + t))."""
+    model = torch.nn.Linear(2, 1)
+    average = WeightAverage(model, decay=0.5)
+    expected = model.weight.detach().clone()
+    for step in range(1, 6):
+        with torch.no_grad():
+            model.weight.add_(1.0)
+        average.update(model)
+        decay = min(0.5, (1 + step) / (10 + step))
+        expected = decay * expected + (1 - decay) * model.weight.detach()
+        assert torch.allclose(average.model.weight, expected)
+    assert not torch.equal(average.model.weight, model.weight)
+
+
+def test_the_weight_average_is_what_is_kept_and_saved(water, tmp_path):
+    """Averaging does not change the optimiser's path; it changes what is kept: without it the last
+    step's weights, with it their moving average (in the model and in the checkpoint)."""
+    path, last_step = tmp_path / "averaged.pt", {}
+
+    def run(ema_decay):
+        model = build_model("bp", [1, 8], seed=0, **MODEL_OPTIONS["bp"])
+
+        def callback(report):  # meanwhile the model object holds the optimiser's own weights
+            last_step[ema_decay] = {name: tensor.clone() for name, tensor in model.state_dict().items()}
+
+        train(model, water[0], None, quick_config(epochs=8, ema_decay=ema_decay, checkpoint_path=str(path)),
+              callback)
+        return model.state_dict()
+
+    plain, averaged = run(None), run(0.9)
+    for name, tensor in last_step[None].items():
+        assert torch.equal(last_step[0.9][name], tensor), name  # the same path with and without averaging
+        assert torch.equal(plain[name], tensor), name
+    assert any(not torch.equal(averaged[name], last_step[0.9][name]) for name in averaged)
+    saved = load_model(path).state_dict()
+    assert all(torch.equal(saved[name], tensor) for name, tensor in averaged.items())
+
+
+def test_atomistic_kinds_default_to_the_robust_recipe_and_surfaces_keep_theirs():
+    for kind in ("bp", "equivariant"):
+        config = default_config(kind, device="cpu")
+        assert config.selection == "mae" and 0.99 <= config.ema_decay < 1 and config.schedule == "cosine"
+    surface = default_config("surface", device="cpu")
+    assert surface.selection == "loss" and surface.ema_decay is None
+
+
+def test_plateau_schedule_halves_the_rate_after_validations_without_improvement(water):
+    """schedule = "plateau": lr * lr_factor once lr_patience validations in a row found nothing better."""
+    result = train_bp(*water, epochs=30, schedule="plateau", lr_patience=2, selection="mae")
+    rates = [report.learning_rate for report in result.history]
+    assert rates[0] == pytest.approx(1e-2) and rates == sorted(rates, reverse=True)
+    assert rates[-1] < rates[0]  # it did stall and lower the rate
+    for epoch in range(1, len(rates)):
+        if rates[epoch] < rates[epoch - 1]:
+            assert rates[epoch] == pytest.approx(max(0.5 * rates[epoch - 1], 1e-2 * 0.01))  # floor: final ratio
+            assert not any(report.is_best for report in result.history[epoch - 2:epoch])
