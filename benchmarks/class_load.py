@@ -16,8 +16,9 @@ has finished, over every page of the walk), job queue wait p50/p95 (from when th
 waiting until it shows it running, plus the wait the page reported when first seen; 0 for a job that
 started at once), trainings finished, errors (exception boxes, error lines, JavaScript errors, time-outs),
 and whether the database holds exactly the answers that were given (and one model and two lesson
-visits per student who finished). On a small machine the browsers and the server share the CPU: the
-numbers are the whole system's, not the server's alone.
+visits per student who finished), the CPU seconds the server used and those the rest of the machine used
+(the browsers, mostly), and page-ready times by step of the walk. On a small machine the browsers and the
+server share the CPU: the times are the whole system's, not the server's alone.
 """
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ class Walk:
     """What one student's walk measured."""
     name: str
     ready_s: list[float] = field(default_factory=list)  # page-ready times
+    ready_at: list[str] = field(default_factory=list)  # where each of them was measured
     queue_wait_s: float | None = None
     trained: bool = False
     errors: list[str] = field(default_factory=list)
@@ -120,7 +122,11 @@ async def navigate(page, walk: Walk, where: str, action) -> None:
     say(walk, f"{where} …")
     await action()
     await asyncio.sleep(0.3)  # let the click reach the server before looking for the idle state
-    walk.ready_s.append(await page_ready(page, started))
+    try:
+        walk.ready_s.append(await page_ready(page, started))
+    except TimeoutError as error:
+        raise TimeoutError(f"{where}: {error}") from None
+    walk.ready_at.append(where)
     say(walk, f"{where} ready in {walk.ready_s[-1]:.1f} s")
     await check_page(page, walk, where)
 
@@ -139,6 +145,7 @@ async def answer_problems(page, walk: Walk) -> None:
             walk.answers.append((walk.name, LESSON, problem, given, str(correct)))  # sent: the server has it
             await asyncio.sleep(0.3)
             walk.ready_s.append(await page_ready(page, started))
+            walk.ready_at.append("answer")
             await check_page(page, walk, f"answer {problem}")
             verdict = f"Correct: {given}" if correct else f"Not quite: {given}"
             await page.get_by_text(verdict).first.wait_for()
@@ -237,6 +244,21 @@ def database_check(database: coursework.Database, code: str, walks: list[Walk]) 
             "visits_ok": all(visits.get(name, 0) >= 2 for name in trained)}
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system, all threads, waited-for children) of process ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+
+
+def machine_cpu_s() -> float:
+    """CPU seconds the whole machine has been busy (all cores; idle and I/O wait not counted)."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(ticks[:8]) - ticks[3] - ticks[4]) / CLOCK_TICKS
+
+
 def percentiles(values: list[float]) -> str:
     if not values:
         return "–"
@@ -265,9 +287,11 @@ async def main_async(args) -> None:
             warm, _ = await run_class(browser, base, database, 1)  # caches filled, as on a server in use
             print(f"warm-up walk: {len(warm[0].errors)} errors {warm[0].errors[:2]}", flush=True)
             for size in args.sessions:
-                started = time.monotonic()
+                started, server_cpu, all_cpu = time.monotonic(), process_cpu_s(server.process.pid), machine_cpu_s()
                 walks, check = await run_class(browser, base, database, size, args.class_timeout)
-                results.append((size, walks, check, time.monotonic() - started))
+                server_cpu = process_cpu_s(server.process.pid) - server_cpu
+                cpu = (server_cpu, machine_cpu_s() - all_cpu - server_cpu)
+                results.append((size, walks, check, time.monotonic() - started, cpu))
                 print(f"{size} students done in {time.monotonic() - started:.0f} s", flush=True)
                 for walk in walks:
                     for error in walk.errors[:3]:
@@ -277,15 +301,23 @@ async def main_async(args) -> None:
         server.stop()
     print()
     print("| students | page ready p50 / p95 (s) | job queue wait p50 / p95 (s) | trainings finished | errors "
-          "| answers given = stored | models, visits stored | wall time (s) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for size, walks, check, wall in results:
+          "| answers given = stored | models, visits stored | wall time (s) | CPU s: server / browsers, rest |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for size, walks, check, wall, cpu in results:
         ready = [t for walk in walks for t in walk.ready_s]
         waits = [walk.queue_wait_s for walk in walks if walk.queue_wait_s is not None]
         errors = sum(len(walk.errors) for walk in walks)
         print(f"| {size} | {percentiles(ready)} | {percentiles(waits)} | {sum(w.trained for w in walks)} / {size} "
               f"| {errors} | {'yes' if check['answers_exact'] else 'NO'} ({check['answers']} = {check['stored']}) "
-              f"| {'yes' if check['models_ok'] and check['visits_ok'] else 'NO'} | {wall:.0f} |")
+              f"| {'yes' if check['models_ok'] and check['visits_ok'] else 'NO'} | {wall:.0f} | {cpu[0]:.0f} / {cpu[1]:.0f} |")
+    print()
+    print("Page ready p50 / p95 (s) by step of the walk:")
+    for size, walks, *_ in results:
+        steps = collections.defaultdict(list)
+        for walk in walks:
+            for where, seconds in zip(walk.ready_at, walk.ready_s):
+                steps[where].append(seconds)
+        print(f"  {size} students: " + ", ".join(f"{where} {percentiles(values)}" for where, values in steps.items()))
 
 
 def main() -> None:

@@ -163,3 +163,46 @@ def test_every_page_file_is_in_the_navigation(offline_context, app_server):
     served = {urlparse(link).path.strip("/") for link in links}
     expected = {url_path for _, url_path in discover_pages()}
     assert expected <= served | {""}, f"pages not in the navigation: {sorted(expected - served)}"
+
+
+def _frames_shown(page, frame, count: int) -> list[int]:
+    """The animation frame a 3-D viewer shows, read ``count`` times 0.4 s apart."""
+    shown = []
+    for _ in range(count):
+        page.wait_for_timeout(400)
+        shown.append(frame.evaluate("() => viewer_nnpes.getFrame()"))
+    return shown
+
+
+@pytest.mark.browser
+def test_an_animation_pauses_while_it_is_off_screen(chromium, app_server):
+    """A 3-D animation draws nothing while scrolled out of view (software WebGL costs about half a core
+    per visible animation on a CPU-only machine) and plays again when it comes back."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 700})
+    page = context.new_page()
+    try:
+        page.goto(f"{app_server}/Derivatives", wait_until="domcontentloaded")
+        _wait_until_idle(page, PAGE_TIMEOUT_S)
+        animated = None
+        for element in page.locator('[data-testid="stIFrame"], iframe').all():
+            frame = element.element_handle().content_frame()  # a Frame, where scripts can be evaluated
+            if frame is not None and frame.evaluate("() => !!(window.viewer_nnpes && viewer_nnpes.isAnimated())"):
+                animated = (element, frame)
+        assert animated is not None, "the normal-mode viewer of page 7 is no longer animated"
+        element, frame = animated
+        element.scroll_into_view_if_needed()
+        page.wait_for_timeout(1500)
+        playing = _frames_shown(page, frame, 2)
+        page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollTo(0, 0)")
+        page.wait_for_timeout(800)
+        box = element.bounding_box()
+        assert box["y"] > 700, "the viewer should be below the window once the page is scrolled to the top"
+        paused = _frames_shown(page, frame, 3)
+        element.scroll_into_view_if_needed()
+        page.wait_for_timeout(800)
+        resumed = _frames_shown(page, frame, 2)
+    finally:
+        context.close()
+    assert playing[0] != playing[1], f"the animation does not play while visible: frames {playing}"
+    assert len(set(paused)) == 1, f"the animation kept drawing off screen: frames {paused}"
+    assert resumed[0] != resumed[1], f"the animation did not resume: frames {resumed}"

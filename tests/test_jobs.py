@@ -109,3 +109,23 @@ def test_live_job_runs_in_the_pool_and_shows_its_result_only_to_its_session():
     other_session = AppTest.from_function(_live_job_page, default_timeout=10)
     other_session.run()
     assert not [m.value for m in other_session.markdown if m.value.startswith("result:")]
+
+
+def test_a_waiting_job_shows_its_place_and_can_be_cancelled():
+    pool = jobs.default_pool()
+    release = threading.Event()
+    blockers = [pool.submit(lambda progress: release.wait(30), label="busy") for _ in range(pool.max_workers)]
+    try:
+        app = AppTest.from_function(_live_job_page, default_timeout=10)
+        app.run()
+        app.button(key="job::demo::start").click().run()
+        waiting = [box.value for box in app.info if "Waiting for a free worker" in box.value]
+        assert waiting and "place **1** in the queue" in waiting[0]
+        app.button(key="job::demo::stop").click().run()
+        assert "Cancelled before it started." in [c.value for c in app.caption]
+        assert not [m.value for m in app.markdown if m.value.startswith("result:")]
+        assert not app.exception
+    finally:
+        release.set()
+        for blocker in blockers:
+            blocker.wait(30)

@@ -165,8 +165,31 @@ def molecule_html(
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'></head>"
         f"<body style='margin:0;padding:0;overflow:hidden;background:{background};'>"
-        f"{body}{legend}</body></html>"
+        f"{body}{legend}{_PAUSE_OFF_SCREEN if frames is not None else ''}</body></html>"
     )
+
+
+# An animation draws a frame every ``frame_interval_ms`` even where nobody sees it: scrolled out of view,
+# a page full of them, or a class of browsers sharing one machine. 3Dmol.js resumes a paused animation
+# when its viewer becomes visible but never pauses one; this pauses it while it is off screen.
+_PAUSE_OFF_SCREEN = """<script>
+(function () {
+  var tries = 0;
+  function watch() {
+    var viewer = window.viewer_nnpes;
+    if (!viewer || !window.IntersectionObserver) {
+      if (tries++ < 200) { setTimeout(watch, 50); }
+      return;
+    }
+    new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) { viewer.resumeAnimate(); } else { viewer.pauseAnimate(); }
+      });
+    }).observe(document.body);
+  }
+  watch();
+})();
+</script>"""
 
 
 def viewer_height(height: int, atom_values: object = None) -> int:
