@@ -8,7 +8,7 @@ class does: opens Home, joins the course in the sidebar, opens lesson 7 and answ
 (first wrong, then right), opens lesson 4 and presses the lecture preset
 (10 s of Behler-Parrinello training, through the server's bounded job pool), and waits for the model.
 The N students arrive within 10 s and then work at the same time; every wait has a limit (a page
-300 s, a training 900 s, a whole class 600 s). The script starts its own app server (app/serve.py) on 127.0.0.1 and
+300 s, a training 1800 s, a whole class 1500 s). The script starts its own app server (app/serve.py) on 127.0.0.1 and
 one browser; all traffic stays on this machine, and every wait has a time limit.
 
 It prints, per class size: page-ready time p50/p95 (from a navigation or click until the page's script
@@ -52,7 +52,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 PAGE_TIMEOUT_S = 300.0  # one page may take this long to be ready before it counts as an error
 TRAINING_TIMEOUT_S = 1800.0  # a training may wait this long in the queue (the class limit usually ends a walk first)
-CLASS_TIMEOUT_S = 600.0  # a class size's walks end here, finished or not (unfinished walks are errors)
+CLASS_TIMEOUT_S = 1500.0  # a class size's walks end here, finished or not (unfinished walks are errors)
 RAMP_S = 10.0  # the students arrive within this many seconds, as a class opening a link
 LESSON = "07_derivatives"
 # (problem id, text in its prompt, answers to give: (option label prefix or typed number, correct?))

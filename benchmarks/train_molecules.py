@@ -4,6 +4,7 @@ on the test set (the training temperatures) and on a hotter set (2500 K: extrapo
 
     python benchmarks/train_molecules.py                                  # everything found, 60 s and 300 s, seeds 0-2
     python benchmarks/train_molecules.py --quick                          # smoke run: water, bp, 3 s and 6 s
+    python benchmarks/train_molecules.py --epochs 150 --seeds 0 --jobs 2 # equal epochs instead of equal time
     python benchmarks/train_molecules.py --molecules water --seeds 0 --recipe old new --jobs 2
                                                                           # the old recipe next to the defaults
 
@@ -60,11 +61,13 @@ def run_one(task: dict) -> dict:
     """Train one model for one budget and seed; its test (and hot) errors in meV/Å and meV/atom."""
     torch.set_num_threads(task["threads"])
     frames = {part: read_dataset(path) for part, path in task["files"].items()}
-    config = default_config(task["kind"], time_budget=task["budget"], epochs=10**9, device=task["device"],
+    by_epochs = task.get("by_epochs", False)  # budget = a number of epochs (the schedule spans them), not seconds
+    config = default_config(task["kind"], time_budget=None if by_epochs else task["budget"],
+                            epochs=int(task["budget"]) if by_epochs else 10**9, device=task["device"],
                             seed=task["seed"], threads=task["threads"],
                             **{**RECIPES[task["recipe"]], **task["overrides"]})
     result = train_new_model(task["kind"], frames["train"], frames["val"], config)
-    row = {key: task[key] for key in ("molecule", "kind", "recipe", "budget", "seed")}
+    row = {key: task.get(key) for key in ("molecule", "kind", "recipe", "budget", "seed", "by_epochs")}
     row.update(epochs=result.epochs_run, best_epoch=result.best_epoch, seconds=round(result.elapsed, 1))
     for part in ("test", "hot"):
         if part in frames:
@@ -99,16 +102,22 @@ def order_key(row: dict) -> tuple:
     return molecule, row["kind"], list(RECIPES).index(row["recipe"]), row["seed"], row["budget"]
 
 
+def budget_label(row: dict) -> str:
+    return f"{row['budget']:.0f} ep" if row.get("by_epochs") else f"{row['budget']:.0f} s"
+
+
 def results_table(rows: list[dict]) -> str:
     """One line per run (test and hot-set errors), then per model and seed whether the longer budget
     ended at least as well as every shorter one (test force MAE)."""
-    header = (f"{'molecule':<9} {'model':<12} {'recipe':<6} {'seed':>4} {'budget/s':>8} {'epochs':>7} {'kept':>6} "
-              f"{'test F MAE meV/Å':>17} {'hot F MAE meV/Å':>16} {'E MAE meV/atom':>15} {'load before-after':>18}")
+    header = (f"{'molecule':<9} {'model':<12} {'recipe':<6} {'seed':>4} {'budget':>8} {'epochs':>7} {'kept':>6} "
+              f"{'seconds':>7} {'test F MAE meV/Å':>17} {'hot F MAE meV/Å':>16} {'E MAE meV/atom':>15} "
+              f"{'load before-after':>18}")
     lines = [header, "-" * len(header)]
     for row in sorted(rows, key=order_key):
         hot = row.get("hot_force_mae")
         lines.append(f"{row['molecule']:<9} {row['kind']:<12} {row['recipe']:<6} {row['seed']:>4} "
-                     f"{row['budget']:>8.0f} {row['epochs']:>7} {row['best_epoch']:>6} {row['test_force_mae']:>17.2f} "
+                     f"{budget_label(row):>8} {row['epochs']:>7} {row['best_epoch']:>6} {row['seconds']:>7.0f} "
+                     f"{row['test_force_mae']:>17.2f} "
                      f"{'-' if hot is None else f'{hot:.2f}':>16} {row['test_energy_mae']:>15.3f} "
                      f"{row['load_before']:>8.2f}-{row['load_after']:<9.2f}")
     lines.append("")
@@ -120,7 +129,7 @@ def results_table(rows: list[dict]) -> str:
         errors = [runs[key][budget] for budget in sorted(runs[key])]
         if len(errors) > 1:
             monotone = all(later <= earlier for earlier, later in zip(errors, errors[1:]))
-            lines.append(f"{key[0]} {key[1]} ({key[2]} recipe, seed {key[3]}): longer budget not worse: "
+            lines.append(f"{key[0]} {key[1]} ({key[2]} recipe, seed {key[3]}): longer {'training' if rows[0].get('by_epochs') else 'budget'} not worse: "
                          f"{'yes' if monotone else 'NO'} ({' -> '.join(f'{e:.2f}' for e in errors)} meV/Å)")
     return "\n".join(lines)
 
@@ -130,6 +139,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--molecules", nargs="+", help=f"default: those of {', '.join(MOLECULES)} whose files exist")
     parser.add_argument("--models", nargs="+", default=["bp", "equivariant"])
     parser.add_argument("--budgets", nargs="+", type=float, default=[60.0, 300.0], help="seconds")
+    parser.add_argument("--epochs", nargs="+", type=int,
+                        help="train for these numbers of epochs instead of --budgets (equal epochs, not equal time)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--recipe", nargs="+", choices=list(RECIPES), default=["new"],
                         help="new: the defaults; old: squared-loss selection, no weight average")
@@ -160,12 +171,14 @@ def main(argv: list[str] | None = None) -> None:
             continue
         sizes = {part: len(read_dataset(path)) for part, path in files.items()}
         print(f"{molecule}: " + ", ".join(f"{n} {part}" for part, n in sizes.items()))
-        tasks += [dict(molecule=molecule, kind=kind, recipe=recipe, budget=budget, seed=seed, files=files,
-                       device=args.device, threads=args.threads, overrides=overrides)
-                  for kind in args.models for recipe in args.recipe for seed in args.seeds for budget in args.budgets]
+        budgets = args.epochs or args.budgets
+        tasks += [dict(molecule=molecule, kind=kind, recipe=recipe, budget=float(budget), seed=seed, files=files,
+                       device=args.device, threads=args.threads, overrides=overrides, by_epochs=bool(args.epochs))
+                  for kind in args.models for recipe in args.recipe for seed in args.seeds for budget in budgets]
     # the longest runs first, so that two at a time end together
     tasks.sort(key=lambda task: -task["budget"])
-    print(f"{len(tasks)} runs, {sum(t['budget'] for t in tasks) / 60 / max(args.jobs, 1):.0f} min of training; "
+    print(f"{len(tasks)} runs" + ("" if args.epochs else
+          f", {sum(t['budget'] for t in tasks) / 60 / max(args.jobs, 1):.0f} min of training") + "; "
           f"{args.threads} thread(s) per run, {args.jobs} at a time, device {args.device}; "
           f"load {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)", flush=True)
 
@@ -174,8 +187,8 @@ def main(argv: list[str] | None = None) -> None:
         for row in pool.map(run_in_subprocess, tasks):
             rows.append(row)
             hot = f", hot {row['hot_force_mae']:.2f}" if "hot_force_mae" in row else ""
-            print(f"  {row['molecule']} {row['kind']} {row['recipe']} {row['budget']:.0f} s seed {row['seed']}: "
-                  f"{row['epochs']} epochs (kept {row['best_epoch']}), test F MAE {row['test_force_mae']:.2f} meV/Å"
+            print(f"  {row['molecule']} {row['kind']} {row['recipe']} {budget_label(row)} seed {row['seed']}: "
+                  f"{row['epochs']} epochs (kept {row['best_epoch']}) in {row['seconds']:.0f} s, test F MAE {row['test_force_mae']:.2f} meV/Å"
                   f"{hot}; load {row['load_before']:.2f} -> {row['load_after']:.2f}", flush=True)
             if args.json:
                 args.json.write_text(json.dumps(rows, indent=1))
