@@ -107,6 +107,27 @@ def timing_series(series: dict) -> list:
     return [(timed.label, timed.n_atoms, timed.seconds, *timed.slope(FIT_MIN_ATOMS)) for timed in series.values()]
 
 
+# --- page sections (a fragment: its widgets rerun only that section) --------------------------------
+
+@st.fragment
+def normal_mode_viewer(vibrations, reference_analysis, names: list[str], order, model_name: str,
+                       lecture: bool) -> None:
+    """The chosen normal mode of the model, animated at the chosen amplitude (Å, most moving atom)."""
+    shown = st.radio("Animate the normal mode", range(len(names)), format_func=lambda k: names[k].capitalize(),
+                     key="mode", horizontal=True)
+    amplitude = st.slider("Amplitude of the most moving atom (Å)", 0.05, 0.4, 0.25, 0.05, key="amplitude")
+    model_index = int(order[shown])
+    frames = mode_animation_frames(vibrations.atoms, vibrations.analysis.displacements[model_index],
+                                   amplitude=amplitude, n_frames=24)
+    shown_atoms = vibrations.atoms.copy()
+    for frame in [*frames, shown_atoms]:  # ASE's water lies in the yz plane: turn it to face the viewer
+        frame.rotate(90, "y", center=(0.0, 0.0, 0.0))
+    ui.molecule_viewer(shown_atoms, frames=frames, zoom=1.5, height=300 if not lecture else 480,
+                       caption=f"{names[shown].capitalize()} of {model_name} at its minimum (displacements "
+                               f"exaggerated): {vibrations.analysis.wavenumbers[model_index]:.1f} cm⁻¹, reference "
+                               f"{reference_analysis.wavenumbers[shown]:.1f} cm⁻¹")
+
+
 # --- page ------------------------------------------------------------------------------------------
 
 ui.page_setup("Derivatives: AD, finite differences, Hessians", "📐")
@@ -317,19 +338,7 @@ if vibrations is not None and reference_analysis is not None:
         ui.plot(frequency_error_figure(names, reference_analysis.wavenumbers, compared),
                 height=480 if not lecture else 620, key="wavenumber_plot")
     with right:
-        shown = st.radio("Animate the normal mode", range(len(names)), format_func=lambda k: names[k].capitalize(),
-                         key="mode", horizontal=True)
-        amplitude = st.slider("Amplitude of the most moving atom (Å)", 0.05, 0.4, 0.25, 0.05, key="amplitude")
-        model_index = int(order[shown])
-        frames = mode_animation_frames(vibrations.atoms, vibrations.analysis.displacements[model_index],
-                                       amplitude=amplitude, n_frames=24)
-        shown_atoms = vibrations.atoms.copy()
-        for frame in [*frames, shown_atoms]:  # ASE's water lies in the yz plane: turn it to face the viewer
-            frame.rotate(90, "y", center=(0.0, 0.0, 0.0))
-        ui.molecule_viewer(shown_atoms, frames=frames, zoom=1.5, height=300 if not lecture else 480,
-                           caption=f"{names[shown].capitalize()} of {model_name} at its minimum (displacements "
-                                   f"exaggerated): {vibrations.analysis.wavenumbers[model_index]:.1f} cm⁻¹, reference "
-                                   f"{reference_analysis.wavenumbers[shown]:.1f} cm⁻¹")
+        normal_mode_viewer(vibrations, reference_analysis, names, order, model_name, lecture)
 
 # The reference, live --------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "reference")

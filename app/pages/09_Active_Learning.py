@@ -65,6 +65,47 @@ def live_curves(runs_or_curves: dict, metric: str = "force_mae", dash: str | Non
     return curves
 
 
+# --- page sections (each a fragment: its widgets rerun only that section) --------------------------
+
+@st.fragment
+def structure_viewer(study, test: list) -> None:
+    """One test structure (largest spread, largest true error or smallest spread), its atoms coloured by
+    the committee's force spread (meV/Å), beside its numbers."""
+    order = {"largest spread": np.argmax(study.structure_spread), "largest true error": np.argmax(study.structure_error),
+             "smallest spread": np.argmin(study.structure_spread)}
+    left, right = st.columns([3, 2])
+    which = right.radio("Show the test structure with the", list(order), key="al_viewed")
+    index = int(order[which])
+    atoms = test[index]
+    atom_spread = MEV * study.atom_spread[study.structure == index]
+    with left:
+        ui.molecule_viewer(atoms, atom_values=atom_spread, value_label="force spread σ_F,I (meV/Å)", labels=True,
+                           zoom=1.6, caption="Atoms coloured by the committee's force spread; drag to rotate.")
+    right.metric("Largest atomic force spread σ_F", f"{MEV * study.structure_spread[index]:.0f} meV/Å")
+    right.metric("True force error (largest atom)", f"{MEV * study.structure_error[index]:.0f} meV/Å")
+    right.caption(f"Test structure {index + 1} of {len(test)}, sampled at {atoms.info.get('temperature_K', '?')} K; "
+                  "per atom: " + ", ".join(f"{s}{i} {v:.0f}" for i, (s, v) in
+                                           enumerate(zip(atoms.get_chemical_symbols(), atom_spread))) + " meV/Å.")
+
+
+@st.fragment
+def stopping_section(name: str, labels, spreads, errors) -> None:
+    """The spread-threshold stopping rule on one uncertainty run: labels (count per round), the largest
+    candidate spread per round (eV/Å) and the test force MAE per round (meV/Å)."""
+    threshold = st.select_slider("Stop when every candidate's spread is below (meV/Å)",
+                                 [20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000], value=150, key="stop_threshold")
+    point = stopping_point(labels, MEV * np.asarray(spreads, dtype=float), errors, threshold)
+    ui.plot(stopping_figure(labels, MEV * np.asarray(spreads, dtype=float), errors, threshold,
+                            point.labels if point.stopped else None, spread_unit="meV/Å",
+                            error_title=axis_title("Test force MAE", "meV/Å"), title=f"Stopping rule on {name}"),
+            key="stop_figure")
+    columns = st.columns(3)
+    columns[0].metric("Labels when the rule stops", f"{point.labels}" if point.stopped else f"never (all {point.labels})")
+    columns[1].metric("Test force MAE then", f"{point.error:.1f} meV/Å")
+    columns[2].metric("Labels saved vs the full run", f"{point.labels_saved}",
+                      delta=f"{point.error - point.error_full_run:+.1f} meV/Å error vs the full run", delta_color="off")
+
+
 ui.page_setup("Active learning", "🎯")
 lecture = ui.lecture_mode()
 preset = PRESETS[lecture]
@@ -89,21 +130,7 @@ if committees and test:
     choice = st.selectbox("Committee", list(committees), index=len(committees) - 1, key="al_committee")
     key, committee = committees[choice]
     study = spread_study(key, committee, test)
-    order = {"largest spread": np.argmax(study.structure_spread), "largest true error": np.argmax(study.structure_error),
-             "smallest spread": np.argmin(study.structure_spread)}
-    left, right = st.columns([3, 2])
-    which = right.radio("Show the test structure with the", list(order), key="al_viewed")
-    index = int(order[which])
-    atoms = test[index]
-    atom_spread = MEV * study.atom_spread[study.structure == index]
-    with left:
-        ui.molecule_viewer(atoms, atom_values=atom_spread, value_label="force spread σ_F,I (meV/Å)", labels=True,
-                           zoom=1.6, caption="Atoms coloured by the committee's force spread; drag to rotate.")
-    right.metric("Largest atomic force spread σ_F", f"{MEV * study.structure_spread[index]:.0f} meV/Å")
-    right.metric("True force error (largest atom)", f"{MEV * study.structure_error[index]:.0f} meV/Å")
-    right.caption(f"Test structure {index + 1} of {len(test)}, sampled at {atoms.info.get('temperature_K', '?')} K; "
-                  "per atom: " + ", ".join(f"{s}{i} {v:.0f}" for i, (s, v) in
-                                           enumerate(zip(atoms.get_chemical_symbols(), atom_spread))) + " meV/Å.")
+    structure_viewer(study, test)
 
     ui.render_lesson(SLUG, "spread-vs-error")
     temperatures = np.array([a.info.get("temperature_K", 0.0) for a in test])
@@ -298,18 +325,6 @@ elif comparison is not None and "uncertainty" in comparison.runs:
 if stop_source is None:
     st.info("Run the loop above (uncertainty) to try the stopping rule on it.")
 else:
-    name, labels, spreads, errors = stop_source
-    threshold = st.select_slider("Stop when every candidate's spread is below (meV/Å)",
-                                 [20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000], value=150, key="stop_threshold")
-    point = stopping_point(labels, MEV * np.asarray(spreads, dtype=float), errors, threshold)
-    ui.plot(stopping_figure(labels, MEV * np.asarray(spreads, dtype=float), errors, threshold,
-                            point.labels if point.stopped else None, spread_unit="meV/Å",
-                            error_title=axis_title("Test force MAE", "meV/Å"), title=f"Stopping rule on {name}"),
-            key="stop_figure")
-    columns = st.columns(3)
-    columns[0].metric("Labels when the rule stops", f"{point.labels}" if point.stopped else f"never (all {point.labels})")
-    columns[1].metric("Test force MAE then", f"{point.error:.1f} meV/Å")
-    columns[2].metric("Labels saved vs the full run", f"{point.labels_saved}",
-                      delta=f"{point.error - point.error_full_run:+.1f} meV/Å error vs the full run", delta_color="off")
+    stopping_section(*stop_source)
 
 ui.practice_section(SLUG, computed)

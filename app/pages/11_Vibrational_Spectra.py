@@ -110,6 +110,100 @@ LINE_COLUMNS["anharmonic shift (cm⁻¹)"] = st.column_config.NumberColumn(
     format="%+.1f", help="MD peak − Verlet line: what the surface's anharmonicity does at this temperature")
 
 
+# --- page sections (each a fragment: its widgets rerun only that section) --------------------------
+
+@st.fragment
+def normal_mode_viewer(reference, reference_analysis, vibrations, labels: list[str], molecule_name: str,
+                       lecture: bool) -> None:
+    """The chosen normal mode animated (the model's at its own minimum, else the reference's)."""
+    shown = st.selectbox("Animate the normal mode", range(len(labels)), key="mode",
+                         format_func=lambda k: f"{labels[k]}: {reference_analysis.wavenumbers[k]:.0f} cm⁻¹")
+    source = "model" if vibrations is not None else "reference"
+    if vibrations is not None:
+        order, _ = match_modes(reference_analysis, vibrations.analysis)
+        shown_atoms, mode = vibrations.atoms, vibrations.analysis.displacements[int(order[shown])]
+        shown_wavenumber = vibrations.analysis.wavenumbers[int(order[shown])]
+    else:
+        shown_atoms, mode = reference.atoms, reference_analysis.displacements[shown]
+        shown_wavenumber = reference_analysis.wavenumbers[shown]
+    view = face_on_view(shown_atoms)
+    frames = [viewed(frame, view) for frame in mode_animation_frames(shown_atoms, mode, amplitude=0.25,
+                                                                      n_frames=24)]
+    ui.molecule_viewer(viewed(shown_atoms, view), frames=frames, zoom=1.4, height=320 if not lecture else 480,
+                       caption=f"{labels[shown].capitalize()} of {molecule_name} ({source} at its minimum, "
+                               f"displacements exaggerated): {shown_wavenumber:.1f} cm⁻¹")
+
+
+@st.fragment
+def zero_point_section(reference_analysis, names: list[str], molecule_name: str, lecture: bool) -> None:
+    """Quantum mode energies against k_B T over temperature, with the chosen temperature (K) marked."""
+    temperature = st.slider("Temperature (K)", 50, 3000, 300, 50, key="zpe_temperature")
+    temperatures = np.linspace(1.0, 3000.0, 300)
+    groups = degenerate_groups(reference_analysis.wavenumbers)
+    representative = {f"{names[g[0]]} ({reference_analysis.wavenumbers[g[0]]:.0f} cm⁻¹)":
+                      reference_analysis.wavenumbers[g[0]] for g in groups}
+    quantum = {label: np.array([float(mode_energy(value, t)) for t in temperatures])
+               for label, value in representative.items()}
+    ui.plot(mode_energy_figure(temperatures, quantum, BOLTZMANN * temperatures, marker_temperature=temperature),
+            height=420 if not lecture else 600, key="zpe_plot")
+    highest = float(reference_analysis.wavenumbers.max())
+    columns = st.columns(3)
+    columns[0].metric(f"k_B T at {temperature} K", f"{BOLTZMANN * temperature:.4f} eV")
+    columns[1].metric(f"Quantum energy of the {highest:.0f} cm⁻¹ mode", f"{float(mode_energy(highest, temperature)):.4f} eV")
+    columns[2].metric(f"Zero-point energy of {molecule_name} (reference)",
+                      f"{zero_point_energy(reference_analysis.wavenumbers):.4f} eV",
+                      help="Σ ½ h c ν̃ over the B3LYP harmonic wavenumbers")
+
+
+@st.fragment
+def sampling_section(series, minimum, kept: list[int], lecture: bool) -> None:
+    """One temperature of the MD run again, cut to the first window_fs (fs) and saved every stride (fs):
+    the spectrum against the whole run's, with the resolution and Nyquist limit."""
+    longest = 50.0 * np.floor(series.length_fs / 50.0)  # the window slider's range, fs
+    strides = [s for s in (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+               if s >= series.timestep_fs and abs(s / series.timestep_fs - round(s / series.timestep_fs)) < 1e-9]
+    for key, allowed in (("mdspec_shown", lambda v: v in kept), ("mdspec_window", lambda v: v <= longest),
+                         ("mdspec_stride", lambda v: v in strides)):
+        if key in st.session_state and not allowed(st.session_state[key]):  # left from an earlier run
+            del st.session_state[key]
+    row = st.columns(3)
+    shown = row[0].selectbox("Temperature", kept, format_func=lambda i: f"{series.temperatures[i]:.0f} K",
+                             key="mdspec_shown")
+    half = max(50.0, 50.0 * np.floor(longest / 100.0))  # start at half the run: lines twice as wide
+    window_fs = row[1].slider("Window: the first … fs", 50.0, longest, half, step=50.0, key="mdspec_window")
+    # lecture mode starts beyond the Nyquist limit of the stretches: the aliased lines at once
+    stride = row[2].select_slider("Saving stride (fs)", strides, value=5.0 if lecture and 5.0 in strides
+                                  else strides[0], key="mdspec_stride")
+    try:
+        full = md_spectra.series_spectrum(series, shown)
+        thinned = md_spectra.series_spectrum(series, shown, length_fs=window_fs, stride_fs=stride)
+    except ValueError as error:
+        ui.show_error(error, "Spectrum")
+    else:
+        marks = spectrum_marks(minimum, series.timestep_fs)
+        verlet = np.array(marks[1].wavenumbers)
+        folded = md_spectra.alias_wavenumber(verlet, stride)
+        aliased = np.abs(folded - verlet) > 1e-6
+        if aliased.any():
+            marks.append(FrequencyMarks("where the lines above Nyquist fold to", list(folded[aliased]),
+                                        COLORS["counterexample"], "dash"))
+        ui.plot(spectrum_figure([SpectrumTrace(f"whole run, every {series.timestep_fs:g} fs", full.wavenumbers,
+                                               full.intensity, PALETTE[5]),
+                                 SpectrumTrace(f"first {window_fs:g} fs, every {stride:g} fs", thinned.wavenumbers,
+                                               thinned.intensity, PALETTE[2])],
+                                marks, nyquist_cm=thinned.nyquist_cm,
+                                title=f"The same trajectories at {series.temperatures[shown]:.0f} K: window and stride"),
+                height=460 if not lecture else 620, key="mdspec_sampling")
+        columns = st.columns(3)
+        columns[0].metric("Resolution 1/(cT) (cm⁻¹)", f"{thinned.resolution_cm:.1f}")
+        columns[1].metric("Nyquist limit 1/(2cΔt) (cm⁻¹)", f"{thinned.nyquist_cm:,.0f}")
+        columns[2].metric("Frames per trajectory", f"{int(round(window_fs / stride)) + 1}")
+        lines = [line for line in md_spectra.band_lines(series, minimum, window_fs, stride)
+                 if line.temperature_K == series.temperatures[shown]]
+        st.dataframe(pd.DataFrame(md_spectra.line_table(lines)), hide_index=True, column_config=LINE_COLUMNS,
+                     key="mdspec_sampling_lines")
+
+
 # --- page ------------------------------------------------------------------------------------------
 
 ui.page_setup("Vibrational spectra", "🎼")
@@ -163,22 +257,7 @@ if reference_analysis is not None:
         columns[0].metric("Vibrations (3N − 6)", f"{len(reference_analysis.wavenumbers)}")
         if mean_error is not None:
             columns[1].metric("Mean |model − reference|", f"{mean_error:.1f} cm⁻¹")
-        shown = st.selectbox("Animate the normal mode", range(len(labels)), key="mode",
-                             format_func=lambda k: f"{labels[k]}: {reference_analysis.wavenumbers[k]:.0f} cm⁻¹")
-        source = "model" if vibrations is not None else "reference"
-        if vibrations is not None:
-            order, _ = match_modes(reference_analysis, vibrations.analysis)
-            shown_atoms, mode = vibrations.atoms, vibrations.analysis.displacements[int(order[shown])]
-            shown_wavenumber = vibrations.analysis.wavenumbers[int(order[shown])]
-        else:
-            shown_atoms, mode = reference.atoms, reference_analysis.displacements[shown]
-            shown_wavenumber = reference_analysis.wavenumbers[shown]
-        view = face_on_view(shown_atoms)
-        frames = [viewed(frame, view) for frame in mode_animation_frames(shown_atoms, mode, amplitude=0.25,
-                                                                          n_frames=24)]
-        ui.molecule_viewer(viewed(shown_atoms, view), frames=frames, zoom=1.4, height=320 if not lecture else 480,
-                           caption=f"{labels[shown].capitalize()} of {molecule_name} ({source} at its minimum, "
-                                   f"displacements exaggerated): {shown_wavenumber:.1f} cm⁻¹")
+        normal_mode_viewer(reference, reference_analysis, vibrations, labels, molecule_name, lecture)
     st.caption(f"Reference: PySCF B3LYP/6-31G*, {reference.metadata.get('made_by', '')} "
                f"({reference.metadata.get('date', '?')}). Model: {model_name}, Hessian by autograd in float64 at "
                "its own minimum (BFGS to 1e-4 eV/Å). Modes paired by shape; (×n): n-fold degenerate.")
@@ -220,22 +299,7 @@ if reference is not None:
 # Zero-point energy ---------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "zero-point")
 if reference_analysis is not None:
-    temperature = st.slider("Temperature (K)", 50, 3000, 300, 50, key="zpe_temperature")
-    temperatures = np.linspace(1.0, 3000.0, 300)
-    groups = degenerate_groups(reference_analysis.wavenumbers)
-    representative = {f"{names[g[0]]} ({reference_analysis.wavenumbers[g[0]]:.0f} cm⁻¹)":
-                      reference_analysis.wavenumbers[g[0]] for g in groups}
-    quantum = {label: np.array([float(mode_energy(value, t)) for t in temperatures])
-               for label, value in representative.items()}
-    ui.plot(mode_energy_figure(temperatures, quantum, BOLTZMANN * temperatures, marker_temperature=temperature),
-            height=420 if not lecture else 600, key="zpe_plot")
-    highest = float(reference_analysis.wavenumbers.max())
-    columns = st.columns(3)
-    columns[0].metric(f"k_B T at {temperature} K", f"{BOLTZMANN * temperature:.4f} eV")
-    columns[1].metric(f"Quantum energy of the {highest:.0f} cm⁻¹ mode", f"{float(mode_energy(highest, temperature)):.4f} eV")
-    columns[2].metric(f"Zero-point energy of {molecule_name} (reference)",
-                      f"{zero_point_energy(reference_analysis.wavenumbers):.4f} eV",
-                      help="Σ ½ h c ν̃ over the B3LYP harmonic wavenumbers")
+    zero_point_section(reference_analysis, names, molecule_name, lecture)
 
 # Spectra from molecular dynamics -------------------------------------------------------------------------
 ui.render_lesson(SLUG, "md-spectra")
@@ -303,49 +367,7 @@ elif vibrations is not None and st.session_state.get("job::md-spectra") is None:
 
 ui.render_lesson(SLUG, "sampling")
 if md_result is not None and kept:
-    longest = 50.0 * np.floor(series.length_fs / 50.0)  # the window slider's range, fs
-    strides = [s for s in (0.25, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
-               if s >= series.timestep_fs and abs(s / series.timestep_fs - round(s / series.timestep_fs)) < 1e-9]
-    for key, allowed in (("mdspec_shown", lambda v: v in kept), ("mdspec_window", lambda v: v <= longest),
-                         ("mdspec_stride", lambda v: v in strides)):
-        if key in st.session_state and not allowed(st.session_state[key]):  # left from an earlier run
-            del st.session_state[key]
-    row = st.columns(3)
-    shown = row[0].selectbox("Temperature", kept, format_func=lambda i: f"{series.temperatures[i]:.0f} K",
-                             key="mdspec_shown")
-    half = max(50.0, 50.0 * np.floor(longest / 100.0))  # start at half the run: lines twice as wide
-    window_fs = row[1].slider("Window: the first … fs", 50.0, longest, half, step=50.0, key="mdspec_window")
-    # lecture mode starts beyond the Nyquist limit of the stretches: the aliased lines at once
-    stride = row[2].select_slider("Saving stride (fs)", strides, value=5.0 if lecture and 5.0 in strides
-                                  else strides[0], key="mdspec_stride")
-    try:
-        full = md_spectra.series_spectrum(series, shown)
-        thinned = md_spectra.series_spectrum(series, shown, length_fs=window_fs, stride_fs=stride)
-    except ValueError as error:
-        ui.show_error(error, "Spectrum")
-    else:
-        marks = spectrum_marks(minimum, series.timestep_fs)
-        verlet = np.array(marks[1].wavenumbers)
-        folded = md_spectra.alias_wavenumber(verlet, stride)
-        aliased = np.abs(folded - verlet) > 1e-6
-        if aliased.any():
-            marks.append(FrequencyMarks("where the lines above Nyquist fold to", list(folded[aliased]),
-                                        COLORS["counterexample"], "dash"))
-        ui.plot(spectrum_figure([SpectrumTrace(f"whole run, every {series.timestep_fs:g} fs", full.wavenumbers,
-                                               full.intensity, PALETTE[5]),
-                                 SpectrumTrace(f"first {window_fs:g} fs, every {stride:g} fs", thinned.wavenumbers,
-                                               thinned.intensity, PALETTE[2])],
-                                marks, nyquist_cm=thinned.nyquist_cm,
-                                title=f"The same trajectories at {series.temperatures[shown]:.0f} K: window and stride"),
-                height=460 if not lecture else 620, key="mdspec_sampling")
-        columns = st.columns(3)
-        columns[0].metric("Resolution 1/(cT) (cm⁻¹)", f"{thinned.resolution_cm:.1f}")
-        columns[1].metric("Nyquist limit 1/(2cΔt) (cm⁻¹)", f"{thinned.nyquist_cm:,.0f}")
-        columns[2].metric("Frames per trajectory", f"{int(round(window_fs / stride)) + 1}")
-        lines = [line for line in md_spectra.band_lines(series, minimum, window_fs, stride)
-                 if line.temperature_K == series.temperatures[shown]]
-        st.dataframe(pd.DataFrame(md_spectra.line_table(lines)), hide_index=True, column_config=LINE_COLUMNS,
-                     key="mdspec_sampling_lines")
+    sampling_section(series, minimum, kept, lecture)
 elif vibrations is not None:
     st.info("Run the trajectories above: here the same run is cut shorter and thinned out.")
 ui.render_lesson(SLUG, "classical-limits")

@@ -44,6 +44,11 @@ def fssh_run(number: int, momentum: float, n_trajectories: int, seed: int):
     return run_fssh(tully_model(number), momentum, n_trajectories, seed=seed, n_recorded=12, record_every=10)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def exact_at(number: int, momentum: float):
+    return exact_probabilities(tully_model(number), momentum)
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def exact_scan(number: int, momenta: tuple):
     return momentum_scan(tully_model(number), momenta, "exact")
@@ -125,6 +130,54 @@ def series(name: str, scan, markers: bool = False, dash: str = "solid", symbol: 
                              dash, symbol)
 
 
+# --- page sections (a fragment: its widgets rerun only that section) --------------------------------
+
+@st.fragment
+def surface_hopping_section(number: int, x, adiabatic, page_seed: int, lecture: bool) -> int:
+    """FSSH at the chosen momentum (ħ/bohr): trajectories on the adiabats x (bohr), the probabilities
+    against the exact ones; returns the random seed (read by the scans further down)."""
+    model = tully_model(number)
+    low, high = model.momentum_range
+    row = st.columns(3)
+    momentum = row[0].slider("Incoming momentum k (ħ/bohr)", float(low), float(high), DEFAULT_MOMENTUM[number],
+                             step=0.5, key=f"momentum::{number}")
+    n_trajectories = row[1].select_slider("Trajectories", [50, 100, 200, 500, 1000, 2000],
+                                          value=100 if lecture else 500, key=f"trajectories::{lecture}")
+    seed = int(row[2].number_input("Random seed", 0, 9999, 0, key="seed"))
+    if seed != page_seed:  # a fragment rerun after a new seed: the scans below use it too, so rerun the page
+        st.rerun()
+    run = fssh_run(number, momentum, n_trajectories, seed)
+    exact = exact_at(number, momentum)
+    paths = [TrajectoryPath(path.time * AU_TIME_FS, path.position, path.energy, path.state)
+             for path in run.trajectories]
+    ui.plot(trajectories_figure(x, adiabatic.energy_lower, adiabatic.energy_upper, paths,
+                                title=f"{len(paths)} of {n_trajectories} FSSH trajectories at k = {momentum:g} "
+                                      "ħ/bohr"),
+            key="trajectories", height=720 if lecture else 620)
+    p = run.probabilities
+    rows = []
+    for name in CHANNELS:
+        error = p.stderr[name]
+        difference = getattr(p, name) - getattr(exact, name)
+        rows.append({"outcome": CHANNEL_STYLE[name][0], "FSSH": f"{getattr(p, name):.3f} ± {error:.3f}",
+                     "exact": f"{getattr(exact, name):.4f}",
+                     "FSSH − exact": f"{difference:+.3f}"
+                                     + (f" ({difference / error:+.1f} σ)" if error > 0 else "")})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    metrics = st.columns(4)
+    metrics[0].metric("FSSH transmission, upper", f"{p.transmission_upper:.3f} ± {p.stderr['transmission_upper']:.3f}")
+    metrics[1].metric("Exact transmission, upper", f"{exact.transmission_upper:.4f}")
+    metrics[2].metric("Hops (frustrated)", f"{run.hops} ({run.frustrated_hops})",
+                      help="Successful hops over all trajectories; frustrated: the kinetic energy was too small")
+    metrics[3].metric("FSSH run time", f"{run.seconds:.2f} s", help=f"{n_trajectories} trajectories at once (numpy)")
+    st.caption(f"Start at x = {model.box[0]:g} bohr on the lower surface, c = (1, 0); Δt = {run.time_step:.2f} a.u. "
+               f"({run.time_step * AU_TIME_FS:.3f} fs), 4 electronic sub-steps, velocity Verlet; a trajectory ends "
+               f"when it leaves [{model.box[0]:g}, {model.box[1]:g}] bohr. ± is the binomial standard error "
+               f"√(p(1−p)/N), N = {n_trajectories}. Exact: stationary scattering on a grid of "
+               f"{exact.details['grid_points']} points (flux sum {exact.total:.6f}).")
+    return seed
+
+
 # --- page -----------------------------------------------------------------------------------------------
 
 ui.page_setup("Non-adiabatic dynamics", "🔀")
@@ -160,38 +213,7 @@ st.caption(f"{len(x)} points between x = {model.box[0]:g} and {model.box[1]:g} b
 # --- surface hopping -------------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "fssh")
 low, high = model.momentum_range
-row = st.columns(3)
-momentum = row[0].slider("Incoming momentum k (ħ/bohr)", float(low), float(high), DEFAULT_MOMENTUM[number], step=0.5,
-                         key=f"momentum::{number}")
-n_trajectories = row[1].select_slider("Trajectories", [50, 100, 200, 500, 1000, 2000], value=100 if lecture else 500,
-                                      key=f"trajectories::{lecture}")
-seed = int(row[2].number_input("Random seed", 0, 9999, 0, key="seed"))
-run = fssh_run(number, momentum, n_trajectories, seed)
-exact = exact_probabilities(model, momentum)
-paths = [TrajectoryPath(path.time * AU_TIME_FS, path.position, path.energy, path.state) for path in run.trajectories]
-ui.plot(trajectories_figure(x, adiabatic.energy_lower, adiabatic.energy_upper, paths,
-                            title=f"{len(paths)} of {n_trajectories} FSSH trajectories at k = {momentum:g} ħ/bohr"),
-        key="trajectories", height=720 if lecture else 620)
-p = run.probabilities
-rows = []
-for name in CHANNELS:
-    error = p.stderr[name]
-    difference = getattr(p, name) - getattr(exact, name)
-    rows.append({"outcome": CHANNEL_STYLE[name][0], "FSSH": f"{getattr(p, name):.3f} ± {error:.3f}",
-                 "exact": f"{getattr(exact, name):.4f}",
-                 "FSSH − exact": f"{difference:+.3f}" + (f" ({difference / error:+.1f} σ)" if error > 0 else "")})
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-metrics = st.columns(4)
-metrics[0].metric("FSSH transmission, upper", f"{p.transmission_upper:.3f} ± {p.stderr['transmission_upper']:.3f}")
-metrics[1].metric("Exact transmission, upper", f"{exact.transmission_upper:.4f}")
-metrics[2].metric("Hops (frustrated)", f"{run.hops} ({run.frustrated_hops})",
-                  help="Successful hops over all trajectories; frustrated: the kinetic energy was too small")
-metrics[3].metric("FSSH run time", f"{run.seconds:.2f} s", help=f"{n_trajectories} trajectories at once (numpy)")
-st.caption(f"Start at x = {model.box[0]:g} bohr on the lower surface, c = (1, 0); Δt = {run.time_step:.2f} a.u. "
-           f"({run.time_step * AU_TIME_FS:.3f} fs), 4 electronic sub-steps, velocity Verlet; a trajectory ends when "
-           f"it leaves [{model.box[0]:g}, {model.box[1]:g}] bohr. ± is the binomial standard error "
-           f"√(p(1−p)/N), N = {n_trajectories}. Exact: stationary scattering on a grid of "
-           f"{exact.details['grid_points']} points (flux sum {exact.total:.6f}).")
+seed = surface_hopping_section(number, x, adiabatic, int(st.session_state.get("seed", 0)), lecture)
 
 # --- exact reference and the momentum scan ---------------------------------------------------------------
 ui.render_lesson(SLUG, "exact")

@@ -76,6 +76,12 @@ def structure_errors(model, atoms) -> tuple[float, float]:
     return metrics["energy_mae_mev"], metrics["force_mae_mev_per_a"]
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def training_structure_errors(name: str, stamp: float, kind: str, index: int, _model, _atoms) -> tuple[float, float]:
+    """structure_errors of training structure ``index`` of ``kind`` (the same for every student)."""
+    return structure_errors(_model, _atoms)
+
+
 def data_summary(frames) -> pd.DataFrame:
     """Counts, atoms and label ranges of a data set, one row per kind of structure."""
     rows = []
@@ -87,6 +93,41 @@ def data_summary(frames) -> pd.DataFrame:
                          "energy per atom (eV)": f"{min(per_atom):.3f} to {max(per_atom):.3f}",
                          "largest |F| (eV/Å)": max(float(np.abs(f.get_forces()).max()) for f in chosen)})
     return pd.DataFrame(rows)
+
+
+# --- page sections (a fragment: its widgets rerun only that section) --------------------------------
+
+@st.fragment
+def periodic_cell_section(train_set, model, model_name: str, page_kind: str, lecture: bool) -> str:
+    """A training structure of the chosen kind in its cell (3-D view), the neighbours of the 4-atom cubic
+    cell and the model's errors on the structure; returns the kind (read by the checks further down)."""
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        kind = st.selectbox("Training structure", list(KINDS), format_func=KINDS.get, key="structure_kind")
+        if kind != page_kind:  # a fragment rerun after a new kind: the checks below use it too, so rerun the page
+            st.rerun()
+        frames = [frame for frame in (train_set or []) if frame.info.get("kind") == kind]
+        index = st.slider("Which one", 1, max(len(frames), 1), 1, key=f"structure_index_{kind}") - 1
+        structure = frames[index] if frames else fcc_supercell(ELEMENT, 2)
+        cubic = fcc_supercell(ELEMENT, 1)
+        count = neighbour_count(cubic, 0, CRYSTAL_CUTOFF)
+        st.metric(f"Neighbours within {CRYSTAL_CUTOFF} Å in the 4-atom cubic cell", count.neighbours,
+                  help="The cell is only 3.59 Å across: most neighbours lie in the copies around it")
+        st.caption(f"{count.images} of them are periodic images (a non-zero cell shift), "
+                   f"{count.neighbours - count.images} lie inside the cell itself; distances "
+                   f"{count.distances.min():.2f}-{count.distances.max():.2f} Å.")
+        columns = st.columns(2)
+        columns[0].metric("Atoms in this cell", len(structure))
+        columns[1].metric("Cell volume", f"{structure.get_volume():.1f} Å³")
+        if model is not None and frames:
+            energy_error, force_error = training_structure_errors(model_name, model_stamp(model_name), kind, index,
+                                                                  model, structure)
+            st.caption(f"EMT energy {structure.get_potential_energy():.3f} eV · {MODELS[model_name]}: energy error "
+                       f"{energy_error:.1f} meV, force MAE {force_error:.0f} meV/Å.")
+    with right:
+        st.iframe(supercell_html(structure, height=560 if lecture else 380), height=(560 if lecture else 380) + 4)
+        st.caption(f"{KINDS[kind]}: {len(structure)} Cu atoms and the cell edges (black). Drag to rotate.")
+    return kind
 
 
 # --- page ------------------------------------------------------------------------------------------
@@ -102,29 +143,9 @@ model = calculator.model if calculator is not None else None
 # Cells and periodic images ---------------------------------------------------------------------------
 ui.render_lesson(SLUG, "periodic-cells")
 train_set = resources.load_dataset("cu_emt_train")
-left, right = st.columns([2, 3], gap="large")
-with left:
-    kind = st.selectbox("Training structure", list(KINDS), format_func=KINDS.get, key="structure_kind")
-    frames = [frame for frame in (train_set or []) if frame.info.get("kind") == kind]
-    structure = frames[st.slider("Which one", 1, max(len(frames), 1), 1, key=f"structure_index_{kind}") - 1] \
-        if frames else fcc_supercell(ELEMENT, 2)
-    cubic = fcc_supercell(ELEMENT, 1)
-    count = neighbour_count(cubic, 0, CRYSTAL_CUTOFF)
-    st.metric(f"Neighbours within {CRYSTAL_CUTOFF} Å in the 4-atom cubic cell", count.neighbours,
-              help="The cell is only 3.59 Å across: most neighbours lie in the copies around it")
-    st.caption(f"{count.images} of them are periodic images (a non-zero cell shift), "
-               f"{count.neighbours - count.images} lie inside the cell itself; distances "
-               f"{count.distances.min():.2f}-{count.distances.max():.2f} Å.")
-    columns = st.columns(2)
-    columns[0].metric("Atoms in this cell", len(structure))
-    columns[1].metric("Cell volume", f"{structure.get_volume():.1f} Å³")
-    if model is not None and frames:
-        energy_error, force_error = structure_errors(model, structure)
-        st.caption(f"EMT energy {structure.get_potential_energy():.3f} eV · {MODELS[model_name]}: energy error "
-                   f"{energy_error:.1f} meV, force MAE {force_error:.0f} meV/Å.")
-with right:
-    st.iframe(supercell_html(structure, height=560 if lecture else 380), height=(560 if lecture else 380) + 4)
-    st.caption(f"{KINDS[kind]}: {len(structure)} Cu atoms and the cell edges (black). Drag to rotate.")
+kind = periodic_cell_section(train_set, model, model_name, st.session_state.get("structure_kind", next(iter(KINDS))),
+                             lecture)
+frames = [frame for frame in (train_set or []) if frame.info.get("kind") == kind]
 
 ui.render_lesson(SLUG, "data")
 if train_set is not None:
