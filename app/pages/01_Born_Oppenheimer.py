@@ -260,16 +260,11 @@ def basis_comparison_section(distances: np.ndarray, experiment) -> None:
 
 
 @st.fragment
-def surfaces_section(lecture: bool) -> None:
-    """A 2-D surface with the student's point: energy, gradient and Hessian there by autograd, Newton's
-    method from it, the stationary points found, contour and 3-D plots."""
-    surface_name = st.radio("Surface", list(SURFACES), horizontal=True, key="surface_name")
+def surface_point_section(surface_name: str, sato: float, lecture: bool) -> None:
+    """The 2-D surface ``surface_name`` (LEPS with Sato's k = ``sato``) with the student's point: energy,
+    gradient and Hessian there by autograd, Newton's method from it, the stationary points found, contour
+    and 3-D plots. (The surface and k stay outside: the practice problem reads k.)"""
     surface_class, x_name, y_name, length_unit, energy_unit, default_point, camera_eye = SURFACES[surface_name]
-    sato = SATO_DEFAULT
-    if surface_name == LEPS_NAME:
-        sato = st.slider("Sato parameter k of the LEPS surface", 0.0, 0.30, SATO_DEFAULT, 0.002, format="%.3f",
-                         key="leps_sato", help="An empirical knob: the H₂ curves fix everything else. Sato used "
-                                               "0.18; a larger k lowers the barrier.")
     surface = make_surface(surface_name, sato)
     x_title, y_title = axis_title(x_name, length_unit), axis_title(y_name, length_unit)
     energy_title = axis_title("Energy", energy_unit)
@@ -471,7 +466,13 @@ basis_comparison_section(distances, experiment)
 
 # --- two-dimensional surfaces ---------------------------------------------------------------------------
 ui.render_lesson(SLUG, "surfaces-2d")
-surfaces_section(lecture)
+surface_name = st.radio("Surface", list(SURFACES), horizontal=True, key="surface_name")
+sato = SATO_DEFAULT
+if surface_name == LEPS_NAME:
+    sato = st.slider("Sato parameter k of the LEPS surface", 0.0, 0.30, SATO_DEFAULT, 0.002, format="%.3f",
+                     key="leps_sato", help="An empirical knob: the H₂ curves fix everything else. Sato used "
+                                           "0.18; a larger k lowers the barrier.")
+surface_point_section(surface_name, sato, lecture)
 
 
 def leps_barrier() -> float | None:
