@@ -116,8 +116,9 @@ def derivatives_section(effects: dict, operation, moved: Atoms, atoms: Atoms, ch
         block_columns = st.columns(2)
         atom_i = block_columns[0].selectbox("Block row: atom I", range(len(atoms)), format_func=names.__getitem__,
                                             key=f"hessian_i::{key}")
-        atom_j = block_columns[1].selectbox("Block column: atom J", range(len(atoms)), index=min(1, len(atoms) - 1),
-                                            format_func=names.__getitem__, key=f"hessian_j::{key}")
+        atom_j = block_columns[1].selectbox("Block column: atom J", range(len(atoms)),
+                                            index=min(1, len(atoms) - 1), format_func=names.__getitem__,
+                                            key=f"hessian_j::{key}")
         try:
             check = cached_hessian_check(f"{key}|{model_files_key()}", derivative_kind, operation.matrix,
                                          choices[derivative_kind].model, atoms)
