@@ -133,7 +133,8 @@ def derivatives_section(effects: dict, operation, moved: Atoms, atoms: Atoms, ch
                 label_i, label_j, difference=("H_IJ(QR) − Q H_IJ(R) Qᵀ", check.block("error", atom_i, atom_j))),
                 key="hessian_figure")
             hessian_columns = st.columns(2)
-            hessian_columns[0].metric("max |H(QR) − Q H(R) Qᵀ| over all blocks", f"{error_text(check.error)} eV/Å²")
+            hessian_columns[0].metric("max |H(QR) − Q H(R) Qᵀ| over all blocks",
+                                      f"{error_text(check.error)} eV/Å²")
             hessian_columns[1].metric("largest |H| entry", f"{np.abs(check.before).max():.3g} eV/Å²")
             st.caption(f"Blocks of {label_i} (rows) and {label_j} (columns), {NAMES[derivative_kind]} in float64, "
                        f"Q = the rotation (and mirror) chosen above; the shift and the swap are left out here.")
