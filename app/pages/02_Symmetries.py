@@ -61,12 +61,22 @@ def cached_hessian_check(key: str, kind: str, rotation: np.ndarray, _model, _ato
     return hessian_check(_model, _atoms, rotation, torch.float64)
 
 
-def water_snapshot(frames: list[Atoms] | None) -> Atoms:
-    """The test-set water structure with the largest force (clear arrows), or the ASE geometry."""
+@st.cache_data(show_spinner=False, max_entries=4)
+def largest_force_index(modified: float, _frames: list[Atoms]) -> int:
+    """Index of the structure with the largest force component in ``_frames`` (the shipped test set of
+    that file version ``modified``): ASE compares every structure with its calculator's copy before it
+    hands out the forces (~0.1 s for 300), so this runs once per server process."""
+    return int(np.argmax([float(np.abs(atoms.get_forces()).max()) for atoms in _frames]))
+
+
+def water_snapshot() -> Atoms:
+    """The test-set water structure with the largest force (clear arrows), or the ASE geometry; the
+    shipped structure is the server's shared object: copy it before changing it."""
+    frames = resources.load_dataset(f"{DATASET}_test", shared=True)  # read only: never modified here
     if not frames:
         return molecule("H2O")
-    largest = [float(np.abs(atoms.get_forces()).max()) for atoms in frames]
-    return frames[int(np.argmax(largest))]
+    path = resources.DATA_DIR / f"{DATASET}_test.extxyz"
+    return frames[largest_force_index(path.stat().st_mtime, frames)]
 
 
 def error_text(value: float) -> str:
@@ -75,6 +85,59 @@ def error_text(value: float) -> str:
 
 def atom_names(atoms: Atoms) -> list[str]:
     return [f"{symbol}{index}" for index, symbol in enumerate(atoms.get_chemical_symbols())]
+
+
+# --- page sections (a fragment: its widgets rerun only that section) ------------------------------
+
+@st.fragment
+def derivatives_section(effects: dict, operation, moved: Atoms, atoms: Atoms, choices: dict, key: str) -> None:
+    """Forces before and after the operation g for one model, and the Hessian blocks under its rotation
+    (``effects``: kind -> the measured effect of g; ``key``: the structure's key for the caches)."""
+    names = atom_names(atoms)
+    derivative_kind = st.radio("Model", list(NAMES), index=1, format_func=NAMES.get, key="derivative_model",
+                               horizontal=True)
+    effect = effects.get(derivative_kind)
+    if effect is not None:
+        st.markdown(f"**Forces under g = {operation.name}** ({NAMES[derivative_kind]}, float64, eV/Å)")
+        st.dataframe(pd.DataFrame({
+            "atom after g": atom_names(moved),
+            "F(R) of the atom it came from": [ui.vector_text(f)
+                                              for f in effect.forces_before[operation.permutation]],
+            "g·F(R)": [ui.vector_text(f) for f in effect.forces_expected],
+            "F(gR)": [ui.vector_text(f) for f in effect.forces_after],
+            "|F(gR) − g·F(R)|": [error_text(v) for v in
+                                 np.linalg.norm(effect.forces_after - effect.forces_expected, axis=1)],
+        }), hide_index=True, width="stretch")
+
+    if len(atoms) > MAX_HESSIAN_ATOMS:
+        st.info(f"The Hessian check runs for molecules of up to {MAX_HESSIAN_ATOMS} atoms (this one has "
+                f"{len(atoms)}): it needs 3N force evaluations that can be differentiated again.")
+    elif derivative_kind in choices:
+        block_columns = st.columns(2)
+        atom_i = block_columns[0].selectbox("Block row: atom I", range(len(atoms)), format_func=names.__getitem__,
+                                            key=f"hessian_i::{key}")
+        atom_j = block_columns[1].selectbox("Block column: atom J", range(len(atoms)),
+                                            index=min(1, len(atoms) - 1), format_func=names.__getitem__,
+                                            key=f"hessian_j::{key}")
+        try:
+            check = cached_hessian_check(f"{key}|{model_files_key()}", derivative_kind, operation.matrix,
+                                         choices[derivative_kind].model, atoms)
+        except ValueError as error:
+            ui.show_error(error, "Hessian")
+        else:
+            label_i, label_j = names[atom_i], names[atom_j]
+            ui.plot(hessian_blocks_figure(
+                [("H_IJ(R)", check.block("before", atom_i, atom_j)),
+                 ("Q H_IJ(R) Qᵀ", check.block("expected", atom_i, atom_j)),
+                 ("H_IJ(QR)", check.block("after", atom_i, atom_j))],
+                label_i, label_j, difference=("H_IJ(QR) − Q H_IJ(R) Qᵀ", check.block("error", atom_i, atom_j))),
+                key="hessian_figure")
+            hessian_columns = st.columns(2)
+            hessian_columns[0].metric("max |H(QR) − Q H(R) Qᵀ| over all blocks",
+                                      f"{error_text(check.error)} eV/Å²")
+            hessian_columns[1].metric("largest |H| entry", f"{np.abs(check.before).max():.3g} eV/Å²")
+            st.caption(f"Blocks of {label_i} (rows) and {label_j} (columns), {NAMES[derivative_kind]} in float64, "
+                       f"Q = the rotation (and mirror) chosen above; the shift and the swap are left out here.")
 
 
 # --- page ------------------------------------------------------------------------------------------
@@ -111,8 +174,8 @@ with controls:
     elif choice == "Ethanol":
         atoms = molecule("ethanol")
     if atoms is None:
-        atoms = water_snapshot(resources.load_dataset(f"{DATASET}_test"))
-    atoms = centered(atoms)  # rotations turn the molecule about its own centre
+        atoms = water_snapshot()
+    atoms = centered(atoms)  # a copy: rotations turn the molecule about its own centre
     names = atom_names(atoms)
     key = structure_key(atoms)
 
@@ -204,7 +267,8 @@ st.caption(f"Water, first {settings.n_structures} training structures, rotations
            f"{settings.batch_size} structures each, {settings.dtype}, seed {settings.seed}; tested on "
            f"{settings.n_test} held-out structures, each turned by a new random rotation.")
 floor_models = {NAMES[kind]: pretrained[kind] for kind in ("bp", "equivariant") if pretrained[kind] is not None}
-frames = [resources.load_dataset(f"{DATASET}_{part}") for part in ("train", "val", "test")]
+frames = [resources.load_dataset(f"{DATASET}_{part}", shared=True)  # read only: the study copies what it turns
+          for part in ("train", "val", "test")]
 study_job = ui.live_job("augmentation", "Train the Cartesian MLP with 0, 10 and 100 rotations", lambda progress:
                         augmentation_study(*frames, settings=settings, symmetric_models=floor_models,
                                            progress=lambda fraction, message: progress.update(fraction, message)),
@@ -240,46 +304,6 @@ else:
 
 # Forces and Hessians ------------------------------------------------------------------------------
 ui.render_lesson(SLUG, "derivatives")
-derivative_kind = st.radio("Model", list(NAMES), index=1, format_func=NAMES.get, key="derivative_model",
-                           horizontal=True)
-effect = effects.get(derivative_kind)
-if effect is not None:
-    st.markdown(f"**Forces under g = {operation.name}** ({NAMES[derivative_kind]}, float64, eV/Å)")
-    st.dataframe(pd.DataFrame({
-        "atom after g": atom_names(moved),
-        "F(R) of the atom it came from": [ui.vector_text(f) for f in effect.forces_before[operation.permutation]],
-        "g·F(R)": [ui.vector_text(f) for f in effect.forces_expected],
-        "F(gR)": [ui.vector_text(f) for f in effect.forces_after],
-        "|F(gR) − g·F(R)|": [error_text(v) for v in
-                             np.linalg.norm(effect.forces_after - effect.forces_expected, axis=1)],
-    }), hide_index=True, width="stretch")
-
-if len(atoms) > MAX_HESSIAN_ATOMS:
-    st.info(f"The Hessian check runs for molecules of up to {MAX_HESSIAN_ATOMS} atoms (this one has "
-            f"{len(atoms)}): it needs 3N force evaluations that can be differentiated again.")
-elif derivative_kind in choices:
-    block_columns = st.columns(2)
-    atom_i = block_columns[0].selectbox("Block row: atom I", range(len(atoms)), format_func=names.__getitem__,
-                                        key=f"hessian_i::{key}")
-    atom_j = block_columns[1].selectbox("Block column: atom J", range(len(atoms)), index=min(1, len(atoms) - 1),
-                                        format_func=names.__getitem__, key=f"hessian_j::{key}")
-    try:
-        check = cached_hessian_check(f"{key}|{model_files_key()}", derivative_kind, operation.matrix,
-                                     choices[derivative_kind].model, atoms)
-    except ValueError as error:
-        ui.show_error(error, "Hessian")
-    else:
-        label_i, label_j = names[atom_i], names[atom_j]
-        ui.plot(hessian_blocks_figure(
-            [("H_IJ(R)", check.block("before", atom_i, atom_j)),
-             ("Q H_IJ(R) Qᵀ", check.block("expected", atom_i, atom_j)),
-             ("H_IJ(QR)", check.block("after", atom_i, atom_j))],
-            label_i, label_j, difference=("H_IJ(QR) − Q H_IJ(R) Qᵀ", check.block("error", atom_i, atom_j))),
-            key="hessian_figure")
-        hessian_columns = st.columns(2)
-        hessian_columns[0].metric("max |H(QR) − Q H(R) Qᵀ| over all blocks", f"{error_text(check.error)} eV/Å²")
-        hessian_columns[1].metric("largest |H| entry", f"{np.abs(check.before).max():.3g} eV/Å²")
-        st.caption(f"Blocks of {label_i} (rows) and {label_j} (columns), {NAMES[derivative_kind]} in float64, "
-                   f"Q = the rotation (and mirror) chosen above; the shift and the swap are left out here.")
+derivatives_section(effects, operation, moved, atoms, choices, key)
 
 ui.practice_section(SLUG, {"cartesian_rotation_error_ev": cartesian_rotation_error})

@@ -185,6 +185,23 @@ def finish_run(job) -> dict:
     return run
 
 
+@st.fragment
+def water_data_section(splits) -> tuple[list, list, list, str]:
+    """How many of the 1000 water training structures to train on (validation and test sets stay the same);
+    returns (train, validation, test, label).
+
+    A fragment: moving the slider redraws only the slider and its caption. Nothing else on the page shows
+    the count; the training reads it when Train (or the lecture preset) is pressed, a full run of the page
+    that runs this section again and returns the current count.
+    """
+    n_water = st.slider("Training structures", 10, len(splits[0]), step=10,
+                        key="train_n_water", help="Taken from the 1000 training structures; validation "
+                        "(200) and test (300) sets stay the same.")
+    st.caption("1500 water structures from normal-mode sampling at 300-1200 K, labelled with PySCF "
+               "B3LYP/6-31G* energies and analytic forces; split 1000 / 200 / 300.")
+    return splits[0][:n_water], splits[1], splits[2], f"water B3LYP ({n_water} structures)"
+
+
 ui.page_setup("Training a potential", "📉")
 lecture = ui.lecture_mode()
 ui.render_lesson(SLUG, "intro")
@@ -218,13 +235,7 @@ with data_column:
             splits = water_splits()
             if splits is None:
                 st.stop()
-            n_water = st.slider("Training structures", 10, len(splits[0]), step=10,
-                                key="train_n_water", help="Taken from the 1000 training structures; validation "
-                                "(200) and test (300) sets stay the same.")
-            train_data, val_data, test_data = splits[0][:n_water], splits[1], splits[2]
-            label = f"water B3LYP ({n_water} structures)"
-            st.caption("1500 water structures from normal-mode sampling at 300-1200 K, labelled with PySCF "
-                       "B3LYP/6-31G* energies and analytic forces; split 1000 / 200 / 300.")
+            train_data, val_data, test_data, label = water_data_section(splits)
         elif dataset == H2:
             basis_label = st.selectbox("Basis set", list(BASES), key="train_h2_basis")
             force_source = st.radio("Forces along the bond from", H2_FORCES, key="train_h2_forces")

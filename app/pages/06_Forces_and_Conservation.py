@@ -55,6 +55,31 @@ def field_functions(pair) -> dict:
             "direct-force network": pair.direct_force}
 
 
+# What does not depend on the loop is computed once per pair of networks (the shared result of
+# ``n_points``, ``train_steps``; ``pair_id``, its identity, tells a retrained pair apart): moving the loop
+# then costs only the loop integrals and the figures.
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def field_arrows(n_points: int, train_steps: int, pair_id: int, n: int, _pair) -> dict[str, tuple]:
+    """name -> (U, V), each force field on the n × n arrow grid, [n, n] each (arbitrary units)."""
+    X, Y, _ = surface_grid(n)
+    return {name: force_on_grid(force, X, Y) for name, force in field_functions(_pair).items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def field_curls(n_points: int, train_steps: int, pair_id: int, n: int, _pair) -> dict[str, np.ndarray]:
+    """name -> curl F = ∂F_y/∂x − ∂F_x/∂y of each force field on the n × n map grid, [n, n]."""
+    X, Y, _ = surface_grid(n)
+    return {name: curl_2d(force, X, Y) for name, force in field_functions(_pair).items()}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def works_by_radius(n_points: int, train_steps: int, pair_id: int, center: tuple[float, float],
+                    radii: tuple[float, ...], _pair) -> dict[str, np.ndarray]:
+    """name -> W = −∮F·dl around circles of ``radii`` about ``center``, [n_radii], for each force field."""
+    return {name: work_by_radius(force, center, np.array(radii)) for name, force in field_functions(_pair).items()}
+
+
 def surface_dynamics_work(progress, n_points: int, train_steps: int, start: tuple, kinetic_energy: float,
                           n_particles: int, steps: int, timestep: float, *, pair):
     """NVE of a swarm of particles with each network (``pair``: the networks of n_points, train_steps)."""
@@ -88,7 +113,8 @@ def fields_and_loops_section(pair, n_points: int, train_steps: int, lecture: boo
     functions = field_functions(pair)
     n_arrows = 14 if lecture else 18
     X_arrows, Y_arrows, _ = surface_grid(n_arrows)
-    X, Y, E = surface_grid(60 if lecture else 90)
+    n_map = 60 if lecture else 90
+    X, Y, E = surface_grid(n_map)
     controls = st.columns([2, 1, 1, 1])
     shown = controls[0].multiselect("Arrows", list(FIELDS), default=["energy network −∇Ê", "direct-force network"],
                                     key="force_fields")
@@ -96,11 +122,9 @@ def fields_and_loops_section(pair, n_points: int, train_steps: int, lecture: boo
     center_y = controls[2].slider("Loop centre y", -0.3, 1.8, 1.442, step=0.01, key="loop_y")
     radius = controls[3].slider("Loop radius", 0.02, 0.5, 0.2, step=0.01, key="loop_radius")
     center, loop = (center_x, center_y), ((center_x, center_y), radius)
-    fields = []
-    for name in shown:
-        U, V = force_on_grid(functions[name], X_arrows, Y_arrows)
-        fields.append(ArrowField(name, U, V, FIELDS[name]))
-    reference_U, reference_V = force_on_grid(functions["reference −∇E"], X_arrows, Y_arrows)
+    arrows = field_arrows(n_points, train_steps, id(pair), n_arrows, pair)
+    fields = [ArrowField(name, *arrows[name], FIELDS[name]) for name in shown]
+    reference_U, reference_V = arrows["reference −∇E"]
     clip = float(np.percentile(np.hypot(reference_U, reference_V), 60))
     minima = [PointMarker(p.xy[0], p.xy[1], p.name.split()[-1], "minimum", p.energy)
               for p in SURFACE.known_points if p.kind == "minimum"]
@@ -116,7 +140,7 @@ def fields_and_loops_section(pair, n_points: int, train_steps: int, lecture: boo
 
     # --- curl and loops ---------------------------------------------------------------------------------
     ui.render_lesson(SLUG, "curl")
-    curls = {name: curl_2d(functions[name], X, Y) for name in FIELDS}
+    curls = field_curls(n_points, train_steps, id(pair), n_map, pair)
     max_curl = {name: float(np.max(np.abs(c))) for name, c in curls.items()}
     rows, direct_work = [], 0.0
     for name, force in functions.items():
@@ -148,7 +172,8 @@ def fields_and_loops_section(pair, n_points: int, train_steps: int, lecture: boo
                f"Curl maps on a {X.shape[1]} × {X.shape[0]} grid over the window; the colours saturate at the 98th "
                "percentile of |curl|. Grey dots: the training points.")
     radii = np.linspace(0.02, 0.5, 13 if lecture else 25)
-    works = {name: (work_by_radius(functions[name], center, radii), FIELDS[name]) for name in FIELDS}
+    works = {name: (work, FIELDS[name]) for name, work in
+             works_by_radius(n_points, train_steps, id(pair), center, tuple(radii), pair).items()}
     ui.plot(loop_work_figure(radii, works, radius_title=axis_title("Loop radius", UNITS),
                              work_title=axis_title("|W| around the loop", UNITS),
                              title="Loop work against radius, same centre (log scale)"),
