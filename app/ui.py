@@ -11,6 +11,7 @@ A page reads like this::
 """
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable, Mapping
 
@@ -37,9 +38,25 @@ _LECTURE_CSS = """<style>
 </style>"""
 
 
+_startup_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Once per server process: take what the imports made (torch, plotly, streamlit, ASE: about half a
+    million objects that live as long as the server) out of Python's cyclic garbage collector. Otherwise
+    every few reruns a full collection walks all of them: 0.2 s of CPU in the middle of a slider move
+    (measured on page 2: one such pause per 8 reruns, 0.25 s of collection in all; frozen: 0.03 s)."""
+    global _startup_frozen
+    if not _startup_frozen:
+        _startup_frozen = True
+        gc.collect()  # what is garbage now is freed, not frozen
+        gc.freeze()
+
+
 def page_setup(title: str, icon: str = "⚛️") -> None:
     """First call on every page: page config, the title, and the sidebar (lecture mode, device, class
     sign-in; a signed-in student's visit to a lesson is recorded)."""
+    _freeze_startup_objects()
     st.set_page_config(page_title=f"{title} · NN-PES Lab", page_icon=icon, layout="wide")
     with st.sidebar:
         st.toggle(
