@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from nnpes_core import load_calculator
 from nnpes_core.cli import EXIT_BAD_INPUT, main
-from nnpes_core.data import DatasetError
+from nnpes_core.data import DatasetError, read_dataset
 from nnpes_core.data.training_sets import read_uploaded_dataset
 from nnpes_core.data.upload import StructureUploadError, read_structure_upload
 from nnpes_core.models import ModelFileError
@@ -152,3 +152,22 @@ def test_the_page_upload_parsers_answer_in_one_line(valid_text, how, where, toke
         except error_type as error:
             assert "\n" not in str(error) and str(error)
     assert os.path.exists  # (the parsers leave no temporary files behind: see read_uploaded_dataset)
+
+
+@pytest.mark.parametrize("text", ["99999999999\n", "3\ncomment\nO 0 0 0\n", "1\n\nH 0 0 0\n-5\nx\n"])
+def test_an_atom_count_the_file_cannot_hold_is_refused_at_once(tmp_path, capsys, stand_in_models_dir, text):
+    """Hypothesis found it: ASE's reader trusts the count on a frame's first line and kept reading a
+    300-byte file that announced 99999999999 atoms for ever."""
+    path = tmp_path / "short.extxyz"
+    path.write_text(text)
+    with pytest.raises(DatasetError, match="not a valid extended-XYZ file"):
+        read_dataset(path)
+    model = str(stand_in_models_dir / "water_bp.pt")
+    code, stderr = run_cli(["eval", "--model", model, "--data", str(path)], capsys)
+    assert code == EXIT_BAD_INPUT and "not a valid extended-XYZ file" in stderr
+    assert len(stderr.strip().splitlines()) == 1
+
+
+def test_an_uploaded_structure_with_an_impossible_later_frame_is_refused_at_once():
+    with pytest.raises(StructureUploadError, match="announces 99999999999 atoms"):
+        read_structure_upload(b"1\n\nH 0 0 0\n99999999999\n")

@@ -69,6 +69,28 @@ def _check_finite(values, what: str, where: str) -> None:
         raise DatasetError(f"{where}: {what} contain NaN or infinity")
 
 
+def atom_count_problem(text: str) -> str | None:
+    """Why the frames of an (extended) XYZ text cannot be read, or None: every frame's first line must be
+    an atom count that the rest of the file can hold.
+
+    ASE's reader trusts that count and reads that many lines even past the end of the file: a file whose
+    first line is 99999999999 would keep it reading for ever. Frames are: the count, a comment line, one
+    line per atom, optional VEC lines (old lattice format); a blank line ends the file, as in ASE."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    position = 0
+    while position < len(lines) and lines[position].strip():
+        try:
+            count = int(lines[position])
+        except ValueError:
+            return f"line {position + 1} should be the number of atoms, not {lines[position].strip()[:40]!r}"
+        if count < 0 or position + 2 + count > len(lines):
+            return f"line {position + 1} announces {count} atoms, but only {max(len(lines) - position - 2, 0)} lines follow"
+        position += 2 + count
+        while position < len(lines) and lines[position].lstrip().startswith("VEC"):
+            position += 1
+    return None
+
+
 def read_dataset(
     path: str | os.PathLike,
     require_forces: bool = True,
@@ -85,8 +107,11 @@ def read_dataset(
     path = Path(path)
     if not path.is_file():
         raise DatasetError(f"{path}: file not found")
-    if not path.read_bytes().strip():
+    content = path.read_bytes()
+    if not content.strip():
         raise DatasetError(f"{path}: file is empty")
+    if problem := atom_count_problem(content.decode("utf-8", errors="replace")):
+        raise DatasetError(f"{path}: not a valid extended-XYZ file ({problem})")
     try:
         frames = ase.io.read(path, index=":", format="extxyz")
     except Exception as error:  # the extxyz parser raises many kinds; all mean "malformed"

@@ -16,7 +16,7 @@ import numpy as np
 from ase import Atoms
 from ase.data import chemical_symbols
 
-from nnpes_core.data.io import MIN_DISTANCE_A, closest_pair
+from nnpes_core.data.io import MIN_DISTANCE_A, atom_count_problem, closest_pair
 
 MAX_UPLOAD_BYTES = 1_000_000  # 1 MB: far more than one molecule needs
 
@@ -62,6 +62,8 @@ def read_structure_upload(
     header = text.lstrip().split(maxsplit=1)[0]
     if header.isdigit() and int(header) > max_atoms:
         raise StructureUploadError(f"{name} holds {int(header)} atoms; this page handles at most {max_atoms}")
+    if problem := atom_count_problem(text):
+        raise StructureUploadError(f"{name} is not a valid XYZ file ({problem})")
     try:
         atoms = ase.io.read(io.StringIO(text), index=0, format="extxyz")
     except KeyError as error:  # ase looks the symbol up in its table of elements
