@@ -64,17 +64,29 @@ INTERACTIONS = {
 }
 
 # Records every change of the app's script state with Date.now(): comparable with Python's time.time().
+# A fragment rerun can go running -> notRunning before the observer's callback runs (a few ms of
+# server work); the attribute's old values in the mutation records keep the short "running" state.
 STATE_RECORDER = """
 (() => {
   window.__scriptStates = [];
   let last = null;
-  const look = () => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const state = app ? app.getAttribute('data-test-script-state') : null;
+  const record = (state) => {
     if (state !== last) { window.__scriptStates.push([Date.now() / 1000, state]); last = state; }
   };
-  new MutationObserver(look).observe(document, {subtree: true, childList: true, attributes: true,
-                                                 attributeFilter: ['data-test-script-state']});
+  const look = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    record(app ? app.getAttribute('data-test-script-state') : null);
+  };
+  new MutationObserver((mutations) => {
+    mutations.forEach((mutation, index) => {
+      const next = mutations[index + 1];
+      if (mutation.attributeName === 'data-test-script-state' && next && next.attributeName === mutation.attributeName) {
+        record(next.oldValue);  // the state this mutation set, already replaced by the next one
+      }
+    });
+    look();
+  }).observe(document, {subtree: true, childList: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: ['data-test-script-state']});
   setInterval(look, 20);
 })();
 """
@@ -128,18 +140,38 @@ class Timing:
     note: str = ""
 
 
-def wait_until_finished(page, since: float, timeout_s: float) -> tuple[float, float, float]:
+class NoRunSeen(TimeoutError):
+    """The page never showed a script run after the action."""
+
+
+def wait_for_server_quiet(page, since: float, timeout_s: float) -> tuple[float, float, float]:
+    """(first, last, last) websocket message from the server after ``since``, once it has sent nothing for
+    IDLE_HOLD_S: how a fragment rerun too short to show the "running" state is timed."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        frames = [t for t in SERVER_MESSAGES.get(id(page), []) if t >= since]
+        if frames and time.time() - frames[-1] >= IDLE_HOLD_S:
+            return frames[0], frames[-1], frames[-1]
+        time.sleep(0.1)
+    raise TimeoutError(f"the server sent nothing back within {timeout_s:.0f} s")
+
+
+SERVER_MESSAGES: dict[int, list[float]] = {}  # id(page) -> epoch s of every websocket message from the server
+
+
+def wait_until_finished(page, since: float, timeout_s: float,
+                        no_run_after_s: float = NO_RUN_AFTER_S) -> tuple[float, float, float]:
     """(first run started, first run finished, idle for good) after ``since``, as epoch s.
 
     A page that computes part of itself in the job pool finishes its first run early and then reruns
     while the work goes on; it is finished for good once it stays idle.
     """
-    deadline, start_deadline = time.monotonic() + timeout_s, time.monotonic() + NO_RUN_AFTER_S
+    deadline, start_deadline = time.monotonic() + timeout_s, time.monotonic() + no_run_after_s
     while time.monotonic() < deadline:
         states = [(t, s) for t, s in page.evaluate("window.__scriptStates || []") if t >= since - 0.05]
         running = [index for index, (_, state) in enumerate(states) if state == "running"]
         if not running and time.monotonic() > start_deadline:
-            raise TimeoutError(f"no script run started within {NO_RUN_AFTER_S:.0f} s")
+            raise NoRunSeen(f"no script run started within {no_run_after_s:.0f} s")
         if running and states[-1][1] == "notRunning" and time.time() - states[-1][0] >= IDLE_HOLD_S:
             first_end = next(t for t, state in states[running[0]:] if state == "notRunning")
             return states[running[0]][0], first_end, states[-1][0]
@@ -151,6 +183,8 @@ def visit(context, server: Server, url_path: str, timeout_s: float):
     """Open the page in a new tab of ``context`` (a new Streamlit session) and wait until its script has
     finished: (Timing, page)."""
     page = context.new_page()
+    messages = SERVER_MESSAGES.setdefault(id(page), [])
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda _: messages.append(time.time())))
     cpu_before, started = server.cpu_seconds(), time.time()
     page.goto(f"{server.url}/{url_path}", wait_until="commit")
     run_start, first_end, finished = wait_until_finished(page, started, timeout_s)
@@ -197,7 +231,11 @@ def interact(page, server: Server, name: str, timeout_s: float) -> tuple[Timing,
                 break
     else:
         target.locator("label").first.click()
-    run_start, first_end, finished = wait_until_finished(page, started, timeout_s)
+    try:
+        run_start, first_end, finished = wait_until_finished(page, started, timeout_s, no_run_after_s=5.0)
+    except NoRunSeen:  # a fragment rerun of a few ms: the page never shows "running"; time the messages
+        run_start, first_end, finished = wait_for_server_quiet(page, started, timeout_s)
+        description += " (fragment)"
     return Timing(finished - started, server.cpu_seconds() - cpu_before, finished - run_start,
                   first_end - started), description
 
