@@ -86,6 +86,12 @@ class LocalServer:
                 raise ServerError(f"the app server did not become healthy in {timeout_s:.0f} s; see {self.log_path}")
             time.sleep(0.3)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the server process so far (all its threads, the job pool too), in s
+        (Linux: /proc)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
     def stop(self) -> None:
         self.process.terminate()
         try:

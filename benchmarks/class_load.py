@@ -247,12 +247,6 @@ def database_check(database: coursework.Database, code: str, walks: list[Walk]) 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def process_cpu_s(pid: int) -> float:
-    """CPU seconds (user + system, all threads, waited-for children) of process ``pid`` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
-
-
 def machine_cpu_s() -> float:
     """CPU seconds the whole machine has been busy (all cores; idle and I/O wait not counted)."""
     ticks = [int(value) for value in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -287,9 +281,9 @@ async def main_async(args) -> None:
             warm, _ = await run_class(browser, base, database, 1)  # caches filled, as on a server in use
             print(f"warm-up walk: {len(warm[0].errors)} errors {warm[0].errors[:2]}", flush=True)
             for size in args.sessions:
-                started, server_cpu, all_cpu = time.monotonic(), process_cpu_s(server.process.pid), machine_cpu_s()
+                started, server_cpu, all_cpu = time.monotonic(), server.cpu_seconds(), machine_cpu_s()
                 walks, check = await run_class(browser, base, database, size, args.class_timeout)
-                server_cpu = process_cpu_s(server.process.pid) - server_cpu
+                server_cpu = server.cpu_seconds() - server_cpu
                 cpu = (server_cpu, machine_cpu_s() - all_cpu - server_cpu)
                 results.append((size, walks, check, time.monotonic() - started, cpu))
                 print(f"{size} students done in {time.monotonic() - started:.0f} s", flush=True)

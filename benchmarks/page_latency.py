@@ -48,7 +48,6 @@ GOAL_WARM_S, GOAL_INTERACTION_S = 1.0, 0.3  # the issue's goals: warm render, a 
 NO_RUN_AFTER_S = 60.0  # an action that starts no script run in this time did nothing
 IDLE_HOLD_S = 1.5  # a run is finished once the script has stayed idle this long (as tests/test_browser.py)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
-TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
 # The typical interaction of each page: (widget kind, label it starts with, where). Pages not listed
 # get the first slider of the page (pages of other lessons, new pages).
@@ -93,15 +92,6 @@ STATE_RECORDER = """
 
 
 # --- the server -------------------------------------------------------------------------------------
-
-class Server(serve.LocalServer):
-    """The app on a free local port (app/serve.py), with its CPU time from /proc (Linux)."""
-
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the server process so far (all its threads), in s."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS_PER_SECOND  # utime, stime
-
 
 # --- the browser ------------------------------------------------------------------------------------
 
@@ -179,7 +169,7 @@ def wait_until_finished(page, since: float, timeout_s: float,
     raise TimeoutError(f"the page was still running (or never ran) after {timeout_s:.0f} s")
 
 
-def visit(context, server: Server, url_path: str, timeout_s: float):
+def visit(context, server: serve.LocalServer, url_path: str, timeout_s: float):
     """Open the page in a new tab of ``context`` (a new Streamlit session) and wait until its script has
     finished: (Timing, page)."""
     page = context.new_page()
@@ -209,7 +199,7 @@ def widget(page, kind: str, label: str | None, where: str):
     return candidates.first
 
 
-def interact(page, server: Server, name: str, timeout_s: float) -> tuple[Timing, str]:
+def interact(page, server: serve.LocalServer, name: str, timeout_s: float) -> tuple[Timing, str]:
     """Make the page's typical change and time it until the script is idle again."""
     kind, label, where = INTERACTIONS.get(name, ("slider", None, "main"))
     target = widget(page, kind, label, where)
@@ -256,7 +246,7 @@ def measure_page(browser, name: str, url_path: str, cold_repeats: int, repeats: 
                  log_dir: Path) -> PageResult:
     result = PageResult(name)
     for repeat in range(max(cold_repeats, 1)):
-        server = Server(log_dir / f"server-{name}-{repeat}.log")
+        server = serve.LocalServer(log_dir / f"server-{name}-{repeat}.log")
         context = new_context(browser)  # a browser that has never seen this app: nothing in its cache
         try:
             timing, page = visit(context, server, url_path, timeout_s)
